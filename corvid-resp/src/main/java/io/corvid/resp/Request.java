@@ -1,0 +1,153 @@
+package io.corvid.resp;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One parsed command: its arguments as slices of a reusable byte arena. One instance per
+ * connection, refilled by {@link RequestParser} for every command, so parsing allocates nothing
+ * once the arena has grown to the connection's usual request size.
+ *
+ * <p>Argument 0 is the command name. Slices stay valid until the next {@code parse} into this
+ * request.
+ */
+public final class Request {
+  /** After a request bigger than this, the arena is shrunk back so one huge SET does not pin memory. */
+  static final int ARENA_RETAIN_BYTES = 64 * 1024;
+  private static final int INITIAL_ARENA_BYTES = 512;
+  private static final int INITIAL_ARGS = 8;
+
+  byte[] arena = new byte[INITIAL_ARENA_BYTES];
+  int arenaUsed;
+  int[] offsets = new int[INITIAL_ARGS];
+  int[] lengths = new int[INITIAL_ARGS];
+  int argc;
+  boolean inline;
+
+  public int argc() {
+    return argc;
+  }
+
+  /** The array all argument slices point into. */
+  public byte[] buffer() {
+    return arena;
+  }
+
+  public int offset(int i) {
+    checkIndex(i);
+    return offsets[i];
+  }
+
+  public int length(int i) {
+    checkIndex(i);
+    return lengths[i];
+  }
+
+  /** True when the command came as an inline (telnet-style) line rather than a RESP array. */
+  public boolean isInline() {
+    return inline;
+  }
+
+  /** A copy of argument {@code i}. Allocates. */
+  public byte[] bytes(int i) {
+    checkIndex(i);
+    byte[] out = new byte[lengths[i]];
+    System.arraycopy(arena, offsets[i], out, 0, lengths[i]);
+    return out;
+  }
+
+  /** Argument {@code i} decoded as UTF-8. Allocates. */
+  public String string(int i) {
+    checkIndex(i);
+    return new String(arena, offsets[i], lengths[i], StandardCharsets.UTF_8);
+  }
+
+  /**
+   * True when argument {@code i} equals {@code upperAscii} ignoring ASCII case. {@code upperAscii}
+   * must hold upper-case ASCII; compares without allocating.
+   */
+  public boolean equalsIgnoreCase(int i, byte[] upperAscii) {
+    checkIndex(i);
+    int len = lengths[i];
+    if (len != upperAscii.length) {
+      return false;
+    }
+    int off = offsets[i];
+    for (int j = 0; j < len; j++) {
+      int b = arena[off + j];
+      if (b >= 'a' && b <= 'z') {
+        b -= 32;
+      }
+      if (b != upperAscii[j]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Replaces the arguments with the given ones (used for tests, MULTI queues and internal calls). */
+  public void set(byte[]... args) {
+    reset();
+    for (byte[] a : args) {
+      appendArg(a, 0, a.length);
+    }
+  }
+
+  /** A deep copy, for queueing (MULTI) beyond the next parse. */
+  public Request copy() {
+    Request r = new Request();
+    r.arena = java.util.Arrays.copyOf(arena, Math.max(arenaUsed, 1));
+    r.arenaUsed = arenaUsed;
+    r.offsets = java.util.Arrays.copyOf(offsets, Math.max(argc, 1));
+    r.lengths = java.util.Arrays.copyOf(lengths, Math.max(argc, 1));
+    r.argc = argc;
+    r.inline = inline;
+    return r;
+  }
+
+  void reset() {
+    argc = 0;
+    arenaUsed = 0;
+    inline = false;
+    if (arena.length > ARENA_RETAIN_BYTES) {
+      arena = new byte[INITIAL_ARENA_BYTES];
+    }
+  }
+
+  /** Reserves room for an argument of {@code len} bytes and returns its offset in the arena. */
+  int beginArg(int len) {
+    if (argc == offsets.length) {
+      int n = offsets.length * 2;
+      offsets = java.util.Arrays.copyOf(offsets, n);
+      lengths = java.util.Arrays.copyOf(lengths, n);
+    }
+    ensureArena(len);
+    int off = arenaUsed;
+    offsets[argc] = off;
+    lengths[argc] = len;
+    argc++;
+    arenaUsed += len;
+    return off;
+  }
+
+  void appendArg(byte[] src, int off, int len) {
+    int at = beginArg(len);
+    System.arraycopy(src, off, arena, at, len);
+  }
+
+  private void ensureArena(int more) {
+    long need = (long) arenaUsed + more;
+    if (need > arena.length) {
+      long n = Math.max(need, Math.min((long) arena.length * 2, Integer.MAX_VALUE - 16));
+      if (n > Integer.MAX_VALUE - 16) {
+        throw new IllegalStateException("request too large");
+      }
+      arena = java.util.Arrays.copyOf(arena, (int) n);
+    }
+  }
+
+  private void checkIndex(int i) {
+    if (i < 0 || i >= argc) {
+      throw new IndexOutOfBoundsException("argument " + i + " of " + argc);
+    }
+  }
+}

@@ -1,0 +1,240 @@
+package io.corvid.resp;
+
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Writes RESP2 and RESP3 replies straight into an outbound {@link ByteBuf}, allocating nothing
+ * for the common replies (OK, PONG, integers, bulk strings from byte slices, headers).
+ *
+ * <p>Where RESP3 has a type RESP2 lacks, the RESP2 form is the one Redis 7 sends: maps become flat
+ * arrays, sets become arrays, null is {@code $-1} (or {@code *-1} for arrays), doubles become bulk
+ * strings, booleans become integers, push messages become arrays.
+ */
+public final class RespWriter {
+  private static final byte[] CRLF = {'\r', '\n'};
+  private static final byte[] OK = ascii("+OK\r\n");
+  private static final byte[] PONG = ascii("+PONG\r\n");
+  private static final byte[] QUEUED = ascii("+QUEUED\r\n");
+  private static final byte[] NULL_BULK_2 = ascii("$-1\r\n");
+  private static final byte[] NULL_ARRAY_2 = ascii("*-1\r\n");
+  private static final byte[] NULL_3 = ascii("_\r\n");
+  private static final byte[] EMPTY_ARRAY = ascii("*0\r\n");
+  private static final byte[] TRUE_3 = ascii("#t\r\n");
+  private static final byte[] FALSE_3 = ascii("#f\r\n");
+
+  private static final int SMALL_INTS = 1024;
+  private static final byte[][] INTEGER_REPLIES = new byte[SMALL_INTS][];
+  private static final byte[][] DECIMALS = new byte[SMALL_INTS][];
+
+  static {
+    for (int i = 0; i < SMALL_INTS; i++) {
+      INTEGER_REPLIES[i] = ascii(":" + i + "\r\n");
+      DECIMALS[i] = ascii(Integer.toString(i));
+    }
+  }
+
+  private RespWriter() {}
+
+  public static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  public static void ok(ByteBuf out) {
+    out.writeBytes(OK);
+  }
+
+  public static void pong(ByteBuf out) {
+    out.writeBytes(PONG);
+  }
+
+  public static void queued(ByteBuf out) {
+    out.writeBytes(QUEUED);
+  }
+
+  /** {@code +text}. The text must not contain CR or LF. */
+  public static void simpleString(ByteBuf out, String text) {
+    out.writeByte('+');
+    out.writeCharSequence(text, StandardCharsets.UTF_8);
+    out.writeBytes(CRLF);
+  }
+
+  /**
+   * {@code -message}. The message starts with its error code as Redis words it, for example
+   * {@code "ERR wrong number of arguments for 'get' command"} or {@code "WRONGTYPE Operation ..."}.
+   * CR and LF in the message are replaced by spaces so the reply stays one line.
+   */
+  public static void error(ByteBuf out, String message) {
+    out.writeByte('-');
+    for (int i = 0; i < message.length(); i++) {
+      char c = message.charAt(i);
+      if (c == '\r' || c == '\n') {
+        out.writeByte(' ');
+      } else if (c < 0x80) {
+        out.writeByte(c);
+      } else {
+        out.writeCharSequence(String.valueOf(c), StandardCharsets.UTF_8);
+      }
+    }
+    out.writeBytes(CRLF);
+  }
+
+  public static void integer(ByteBuf out, long value) {
+    if (value >= 0 && value < SMALL_INTS) {
+      out.writeBytes(INTEGER_REPLIES[(int) value]);
+      return;
+    }
+    out.writeByte(':');
+    writeDecimal(out, value);
+    out.writeBytes(CRLF);
+  }
+
+  public static void bulk(ByteBuf out, byte[] value) {
+    bulk(out, value, 0, value.length);
+  }
+
+  public static void bulk(ByteBuf out, byte[] value, int off, int len) {
+    bulkHeader(out, len);
+    out.writeBytes(value, off, len);
+    out.writeBytes(CRLF);
+  }
+
+  public static void bulk(ByteBuf out, String value) {
+    bulk(out, value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Bulk string or null bulk when {@code value} is null. */
+  public static void bulkOrNull(ByteBuf out, RespVersion v, byte[] value) {
+    if (value == null) {
+      nullBulk(out, v);
+    } else {
+      bulk(out, value);
+    }
+  }
+
+  /** {@code $len\r\n}: the caller writes exactly {@code len} bytes then {@link #crlf}. */
+  public static void bulkHeader(ByteBuf out, int len) {
+    out.writeByte('$');
+    writeDecimal(out, len);
+    out.writeBytes(CRLF);
+  }
+
+  public static void crlf(ByteBuf out) {
+    out.writeBytes(CRLF);
+  }
+
+  /** The null reply for a missing string: {@code $-1} in RESP2, {@code _} in RESP3. */
+  public static void nullBulk(ByteBuf out, RespVersion v) {
+    out.writeBytes(v == RespVersion.RESP3 ? NULL_3 : NULL_BULK_2);
+  }
+
+  /** The null reply for a missing array: {@code *-1} in RESP2, {@code _} in RESP3. */
+  public static void nullArray(ByteBuf out, RespVersion v) {
+    out.writeBytes(v == RespVersion.RESP3 ? NULL_3 : NULL_ARRAY_2);
+  }
+
+  public static void arrayHeader(ByteBuf out, long n) {
+    if (n == 0) {
+      out.writeBytes(EMPTY_ARRAY);
+      return;
+    }
+    out.writeByte('*');
+    writeDecimal(out, n);
+    out.writeBytes(CRLF);
+  }
+
+  /** A map of {@code pairs} entries: {@code %n} in RESP3, a flat array of 2n in RESP2. */
+  public static void mapHeader(ByteBuf out, RespVersion v, long pairs) {
+    if (v == RespVersion.RESP3) {
+      out.writeByte('%');
+      writeDecimal(out, pairs);
+      out.writeBytes(CRLF);
+    } else {
+      arrayHeader(out, pairs * 2);
+    }
+  }
+
+  /** A set: {@code ~n} in RESP3, an array in RESP2. */
+  public static void setHeader(ByteBuf out, RespVersion v, long n) {
+    if (v == RespVersion.RESP3) {
+      out.writeByte('~');
+      writeDecimal(out, n);
+      out.writeBytes(CRLF);
+    } else {
+      arrayHeader(out, n);
+    }
+  }
+
+  /** An out-of-band push: {@code >n} in RESP3, an array in RESP2 (pub/sub messages). */
+  public static void pushHeader(ByteBuf out, RespVersion v, long n) {
+    if (v == RespVersion.RESP3) {
+      out.writeByte('>');
+      writeDecimal(out, n);
+      out.writeBytes(CRLF);
+    } else {
+      arrayHeader(out, n);
+    }
+  }
+
+  /** A double: {@code ,text} in RESP3, a bulk string in RESP2. {@code text} is already formatted. */
+  public static void doubleValue(ByteBuf out, RespVersion v, String text) {
+    if (v == RespVersion.RESP3) {
+      out.writeByte(',');
+      out.writeCharSequence(text, StandardCharsets.US_ASCII);
+      out.writeBytes(CRLF);
+    } else {
+      bulk(out, text);
+    }
+  }
+
+  /** A boolean: {@code #t}/{@code #f} in RESP3, {@code :1}/{@code :0} in RESP2. */
+  public static void bool(ByteBuf out, RespVersion v, boolean value) {
+    if (v == RespVersion.RESP3) {
+      out.writeBytes(value ? TRUE_3 : FALSE_3);
+    } else {
+      integer(out, value ? 1 : 0);
+    }
+  }
+
+  /** Verbatim text ({@code =len\r\ntxt:...}) in RESP3, a bulk string in RESP2 (INFO, CLIENT LIST). */
+  public static void verbatim(ByteBuf out, RespVersion v, String text) {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    if (v == RespVersion.RESP3) {
+      out.writeByte('=');
+      writeDecimal(out, bytes.length + 4);
+      out.writeBytes(CRLF);
+      out.writeBytes(ascii("txt:"));
+      out.writeBytes(bytes);
+      out.writeBytes(CRLF);
+    } else {
+      bulk(out, bytes);
+    }
+  }
+
+  /** Writes the decimal digits of {@code value} with no allocation. */
+  public static void writeDecimal(ByteBuf out, long value) {
+    if (value >= 0 && value < SMALL_INTS) {
+      out.writeBytes(DECIMALS[(int) value]);
+      return;
+    }
+    if (value == Long.MIN_VALUE) {
+      out.writeCharSequence("-9223372036854775808", StandardCharsets.US_ASCII);
+      return;
+    }
+    if (value < 0) {
+      out.writeByte('-');
+      value = -value;
+    }
+    int digits = 1;
+    for (long t = value; t >= 10; t /= 10) {
+      digits++;
+    }
+    int at = out.writerIndex();
+    out.ensureWritable(digits);
+    for (int i = digits - 1; i >= 0; i--) {
+      out.setByte(at + i, (int) ('0' + value % 10));
+      value /= 10;
+    }
+    out.writerIndex(at + digits);
+  }
+}

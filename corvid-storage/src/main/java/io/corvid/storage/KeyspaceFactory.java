@@ -1,0 +1,12 @@
+package io.corvid.storage;
+
+import io.corvid.common.Clock;
+
+/** Chooses the production implementation of {@link Keyspace}. */
+final class KeyspaceFactory {
+  private KeyspaceFactory() {}
+
+  static Keyspace create(StorageConfig config, Clock clock) {
+    throw new UnsupportedOperationException("storage engine not yet implemented");
+  }
+}
