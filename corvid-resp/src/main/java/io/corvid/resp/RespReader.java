@@ -118,6 +118,11 @@ public final class RespReader {
     }
   }
 
+  /** Bytes reserved for the blob being read: lets tests check that declared lengths are not trusted. */
+  int blobCapacity() {
+    return blob == null ? 0 : blob.length;
+  }
+
   /** True when no reply is partly read. */
   public boolean isIdle() {
     return state == LINE && !haveType && depth == 0 && pendingAttributes[0] == null;
