@@ -93,6 +93,8 @@ class RedisConformanceTest {
       try (Socket ignored = new Socket("127.0.0.1", port)) {
         return;
       } catch (IOException e) {
+        // Redis before 7.0 rejects --enable-debug-command and exits: skip rather than fail.
+        assumeTrue(redis.isAlive(), "redis-server did not start (Redis 7 or later needed)");
         if (System.nanoTime() > deadline) {
           throw e;
         }
