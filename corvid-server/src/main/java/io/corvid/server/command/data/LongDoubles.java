@@ -67,14 +67,22 @@ public final class LongDoubles {
     if (body.equalsIgnoreCase("inf") || body.equalsIgnoreCase("infinity")) {
       return negative ? NEGATIVE_INFINITY : POSITIVE_INFINITY;
     }
-    if (body.isEmpty() || !isDecimalLiteral(body)) {
-      return null;
-    }
     BigDecimal exact;
-    try {
-      exact = new BigDecimal(s);
-    } catch (NumberFormatException | ArithmeticException e) {
-      return null;
+    if (body.length() > 2 && body.charAt(0) == '0' && (body.charAt(1) == 'x' || body.charAt(1) == 'X')) {
+      exact = parseHex(body.substring(2));
+      if (exact == null) {
+        return null;
+      }
+      exact = negative ? exact.negate() : exact;
+    } else {
+      if (body.isEmpty() || !isDecimalLiteral(body)) {
+        return null;
+      }
+      try {
+        exact = new BigDecimal(s);
+      } catch (NumberFormatException | ArithmeticException e) {
+        return null;
+      }
     }
     if (exact.signum() == 0) {
       return BigDecimal.ZERO;
@@ -84,6 +92,66 @@ public final class LongDoubles {
       return null; // strtold reports ERANGE for overflow and for underflow to zero
     }
     return rounded;
+  }
+
+  /** strtold's hexadecimal form after "0x": hexdigits [. hexdigits] [p [sign] digits]. */
+  private static BigDecimal parseHex(String s) {
+    BigInteger mantissa = BigInteger.ZERO;
+    int i = 0;
+    int n = s.length();
+    int digits = 0;
+    int fractionDigits = 0;
+    boolean point = false;
+    for (; i < n; i++) {
+      char c = s.charAt(i);
+      int d = Character.digit(c, 16);
+      if (c == '.' && !point) {
+        point = true;
+      } else if (d >= 0 && c < 128) {
+        mantissa = mantissa.shiftLeft(4).add(BigInteger.valueOf(d));
+        digits++;
+        if (point) {
+          fractionDigits++;
+        }
+      } else {
+        break;
+      }
+    }
+    if (digits == 0) {
+      return null;
+    }
+    long exponent = 0;
+    if (i < n && (s.charAt(i) == 'p' || s.charAt(i) == 'P')) {
+      i++;
+      boolean negativeExponent = false;
+      if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+        negativeExponent = s.charAt(i) == '-';
+        i++;
+      }
+      int expDigits = 0;
+      for (; i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9'; i++, expDigits++) {
+        exponent = Math.min(exponent * 10 + (s.charAt(i) - '0'), 1_000_000);
+      }
+      if (expDigits == 0) {
+        return null;
+      }
+      exponent = negativeExponent ? -exponent : exponent;
+    }
+    if (i != n) {
+      return null;
+    }
+    long binaryExponent = exponent - 4L * fractionDigits;
+    if (mantissa.signum() == 0) {
+      return BigDecimal.ZERO;
+    }
+    // Far out of range: stand-ins that round() turns into overflow or underflow.
+    if (binaryExponent + mantissa.bitLength() > MAX_EXPONENT + 1) {
+      return powerOfTwo(MAX_EXPONENT + 1);
+    }
+    if (binaryExponent + mantissa.bitLength() < MIN_QUANTUM_EXPONENT - 1) {
+      return powerOfTwo(MIN_QUANTUM_EXPONENT - 2);
+    }
+    return scaleByPowerOfTwo(new BigDecimal(mantissa), (int) binaryExponent);
   }
 
   /** digits [. digits] [e [sign] digits], with at least one digit in the mantissa. */
