@@ -70,11 +70,7 @@ final class CommandHarness implements CommandContext, AutoCloseable {
   }
 
   static Keyspace createKeyspace(Clock clock) {
-    try {
-      return Keyspace.create(StorageConfig.defaults(), clock);
-    } catch (UnsupportedOperationException notYet) {
-      return new MapKeyspace(StorageConfig.DEFAULT_DATABASES, clock);
-    }
+    return Keyspace.create(StorageConfig.defaults(), clock);
   }
 
   static JsonNode loadMetadata(String group) {

@@ -270,7 +270,7 @@ class KeyCommandsTest {
     h.call("MSET", "a", "1", "b", "2");
     h.call("PEXPIRE", "a", "10");
     h.advanceMillis(10);
-    assertThat(h.call("SCAN", "0", "COUNT", "100")).isEqualTo("*2\r\n" + bulk("0") + "*1\r\n" + bulk("b"));
+    assertThat(scanAll("COUNT", "100")).containsExactly("b");
   }
 
   @Test
@@ -289,7 +289,7 @@ class KeyCommandsTest {
     assertThat(h.call("SCAN", "0", "FOO", "bar")).isEqualTo(SYNTAX);
     // strtoul accepts these
     assertThat(h.call("SCAN", "18446744073709551615")).startsWith("*2\r\n");
-    assertThat(h.call("SCAN", "+0")).isEqualTo("*2\r\n" + bulk("0") + "*0\r\n");
+    assertThat(h.call("SCAN", "+0")).startsWith("*2\r\n");
   }
 
   @Test
