@@ -70,5 +70,11 @@ class CommandMetadataTest {
     assertThat(m.get("incr").get("flags").toString()).isEqualTo("[\"write\",\"denyoom\",\"fast\"]");
     assertThat(m.get("del").get("acl_categories").toString()).isEqualTo("[\"@keyspace\",\"@write\",\"@slow\"]");
     assertThat(m.get("hscan").get("arguments").toString()).contains("NOVALUES");
+    assertThat(m.get("scan").get("command_tips").toString())
+        .isEqualTo("[\"nondeterministic_output\",\"request_policy:special\"]");
+    assertThat(m.get("copy").get("key_specs").toString()).isEqualTo(
+        "[{\"flags\":[\"RO\",\"access\"],\"begin_search\":{\"index\":{\"pos\":1}},\"find_keys\":{\"range\":{\"lastkey\":0,\"step\":1,\"limit\":0}}},"
+            + "{\"flags\":[\"OW\",\"update\"],\"begin_search\":{\"index\":{\"pos\":2}},\"find_keys\":{\"range\":{\"lastkey\":0,\"step\":1,\"limit\":0}}}]");
+    assertThat(m.get("get").has("command_tips")).isFalse();
   }
 }
