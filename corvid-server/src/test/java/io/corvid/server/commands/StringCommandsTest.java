@@ -60,7 +60,9 @@ class StringCommandsTest {
         case HEAP -> io.netty.buffer.Unpooled.buffer(256);
         case DIRECT -> io.netty.buffer.Unpooled.directBuffer(256);
         // no array and no single address: exercises the copy through a scratch array
-        case COMPOSITE -> io.netty.buffer.Unpooled.compositeBuffer().addComponent(true, io.netty.buffer.Unpooled.directBuffer(16));
+        case COMPOSITE -> io.netty.buffer.Unpooled.compositeBuffer()
+            .addComponents(true, io.netty.buffer.Unpooled.directBuffer(16).writeZero(2), io.netty.buffer.Unpooled.directBuffer(16).writeZero(2))
+            .clear();
       };
     }
   }
