@@ -157,12 +157,13 @@ public final class StringCommands {
 
   static void getex(CommandContext ctx) {
     int options = StringSetOptions.parse(ctx, 2, false);
-    long expireAt = StringSetOptions.expireAt(ctx, options);
     long ref = lookupString(ctx, 1, 0);
-    replyValue(ctx, ref);
     if (ref == Keyspace.NONE) {
+      ctx.replyNull(); // before the expire time is checked, as Redis does
       return;
     }
+    long expireAt = StringSetOptions.expireAt(ctx, options);
+    replyValue(ctx, ref);
     Request rq = ctx.request();
     Keyspace ks = ctx.keyspace();
     if (StringSetOptions.unit(options) != 0) {

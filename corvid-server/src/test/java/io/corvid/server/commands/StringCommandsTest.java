@@ -271,8 +271,12 @@ class StringCommandsTest {
     assertThat(h.call("GETEX", "k", "EX")).isEqualTo(SYNTAX);
     assertThat(h.call("GETEX", "k", "EX", "0")).isEqualTo(err("ERR invalid expire time in 'getex' command"));
     assertThat(h.call("GETEX", "k", "PX", "x")).isEqualTo(NOT_INTEGER);
+    // an absent key answers null before the time is checked
+    assertThat(h.call("GETEX", "none", "EX", "0")).isEqualTo(NIL2);
+    assertThat(h.call("GETEX", "none", "PX", "x")).isEqualTo(NIL2);
     h.call("HSET", "h", "f", "v");
     assertThat(h.call("GETEX", "h", "PERSIST")).isEqualTo(WRONGTYPE);
+    assertThat(h.call("GETEX", "h", "EX", "0")).isEqualTo(WRONGTYPE);
   }
 
   @Test
