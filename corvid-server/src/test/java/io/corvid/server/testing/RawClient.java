@@ -109,13 +109,17 @@ public final class RawClient implements AutoCloseable {
     long deadline = System.currentTimeMillis() + timeoutMillis;
     try {
       byte[] chunk = new byte[65536];
+      long total = 0;
       while (System.currentTimeMillis() < deadline) {
         socket.setSoTimeout((int) Math.max(1, deadline - System.currentTimeMillis()));
         try {
-          if (in.read(chunk) < 0) {
+          int n = in.read(chunk);
+          if (n < 0) {
             return true;
           }
+          total += n;
         } catch (SocketTimeoutException e) {
+          System.err.println("closedByServer: timed out after " + total + " bytes");
           return false;
         }
       }
