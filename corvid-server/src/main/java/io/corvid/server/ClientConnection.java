@@ -111,6 +111,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     this.lastInteractionMillis = createdMillis;
     this.parser = new RequestParser(node.config().respLimits());
     this.authenticated = node.config().requirepass().isEmpty();
+    this.parser.authRequired(!authenticated);
   }
 
   // ================================================================ Netty events
@@ -213,7 +214,13 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
       try {
         complete = parser.parse(inbound, request);
       } catch (ProtocolException e) {
-        protocolError(e.getMessage());
+        if (e.replyBeforeClose()) {
+          protocolError(e.getMessage());
+        } else {
+          log.warn("Closing client that reached max query buffer length: id={} addr={} (client-query-buffer-limit {})",
+              id, peer, node.config().clientQueryBufferLimit());
+          close();
+        }
         return;
       }
       if (!complete) {
@@ -227,6 +234,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
       if (limits != parser.limits()) {
         parser = new RequestParser(limits);
       }
+      parser.authRequired(!authenticated);
       if (out != null && out.readableBytes() >= OUT_FLUSH_THRESHOLD_BYTES) {
         flushOut();
         if (!channel.isWritable()) {

@@ -96,6 +96,7 @@ public final class CorvidServer {
       }
     }
     port = bindPort;
+    node.setBoundPort(port);
     cron = new ServerCron(node);
     cron.start();
     node.onShutdownRequest(() -> {

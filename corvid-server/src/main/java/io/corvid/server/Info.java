@@ -86,7 +86,7 @@ public final class Info {
     field(sb, "java_version", System.getProperty("java.version"));
     field(sb, "process_id", ProcessHandle.current().pid());
     field(sb, "run_id", node.runId());
-    field(sb, "tcp_port", node.config().port());
+    field(sb, "tcp_port", node.boundPort());
     field(sb, "server_time_usec", node.clock().currentTimeMillis() * 1000);
     long up = node.uptimeMillis() / 1000;
     field(sb, "uptime_in_seconds", up);

@@ -87,7 +87,13 @@ public final class Main implements Callable<Integer> {
       log.info("Corvid {} starting, pid {}", Node.VERSION, ProcessHandle.current().pid());
       CorvidServer server = new CorvidServer(config);
       installSignalHandlers(server, log);
-      server.start();
+      try {
+        server.start();
+      } catch (Exception e) {
+        log.error("Failed to start: {}", e.toString());
+        server.stop();
+        return 1;
+      }
       server.awaitStopped();
       return 0;
     }

@@ -56,6 +56,7 @@ public final class Node implements ServerContext {
   long errorReplies;
 
   private volatile Runnable shutdownAction = () -> {};
+  private volatile int boundPort;
 
   public Node(ServerConfig config, Keyspace keyspace, Clock clock) {
     this.config = config;
@@ -108,6 +109,9 @@ public final class Node implements ServerContext {
   public Watches watches() { return watches; }
   public SlowLog slowLog() { return slowLog; }
   public String runId() { return runId; }
+  /** The port actually listened on (differs from the port option when that is 0). */
+  public int boundPort() { return boundPort; }
+  void setBoundPort(int port) { this.boundPort = port; }
   public long startMillis() { return startMillis; }
   public long uptimeMillis() { return (clock.nanoTime() - startNanos) / 1_000_000; }
 

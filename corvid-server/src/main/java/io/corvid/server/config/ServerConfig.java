@@ -151,8 +151,10 @@ public final class ServerConfig {
     add(new IntOption("hz", "background task frequency (active expiry, client timeouts), clamped to 1..500", true,
         0, Integer.MAX_VALUE, () -> hz, v -> hz = (int) Math.max(MIN_HZ, Math.min(MAX_HZ, v))));
     onChange(name -> {
-      if (name.equals("proto-max-bulk-len") || name.equals("max-multibulk-length") || name.equals("max-inline-length")) {
-        respLimits = new RespLimits(protoMaxBulkLen, (int) maxMultibulkLength, (int) maxInlineLength);
+      if (name.equals("proto-max-bulk-len") || name.equals("max-multibulk-length") || name.equals("max-inline-length")
+          || name.equals("client-query-buffer-limit")) {
+        respLimits = new RespLimits(protoMaxBulkLen, (int) maxMultibulkLength, (int) maxInlineLength,
+            Math.min(clientQueryBufferLimit, RespLimits.MAX_REQUEST_BYTES_CEILING));
       }
     });
   }
@@ -180,7 +182,7 @@ public final class ServerConfig {
   public int lfuLogFactor() { return lfuLogFactor; }
   public int lfuDecayTimeMinutes() { return lfuDecayTime; }
   public int hz() { return hz; }
-  /** The parser limits derived from proto-max-bulk-len, max-multibulk-length, max-inline-length. */
+  /** The parser limits derived from proto-max-bulk-len, max-multibulk-length, max-inline-length, client-query-buffer-limit. */
   public RespLimits respLimits() { return respLimits; }
 
   public StorageConfig storageConfig() {
