@@ -388,6 +388,43 @@ class RequestParserTest {
   }
 
   @Test
+  void parsingIntoAWarmedRequestAllocatesNothing() throws ProtocolException {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    assertThat(threads.isThreadAllocatedMemorySupported()).isTrue();
+    ByteBuf in = Unpooled.buffer();
+    for (int i = 0; i < 50; i++) {
+      in.writeBytes(bytes("*3\r\n$3\r\nSET\r\n$8\r\nkey:" + (1000 + i) + "\r\n$100\r\n" + "v".repeat(100) + "\r\n"));
+      in.writeBytes(bytes("*2\r\n$3\r\nGET\r\n$8\r\nkey:" + (1000 + i) + "\r\n"));
+      in.writeBytes(bytes("GET \"key\" 'x'\r\n"));
+    }
+    RequestParser p = new RequestParser(DEFAULTS);
+    Request r = new Request();
+    long sum = 0;
+    long measured = 0;
+    int rounds = 200;
+    for (int round = 0; round < rounds; round++) {
+      long before = threads.getCurrentThreadAllocatedBytes();
+      in.readerIndex(0);
+      int n = 0;
+      while (p.parse(in, r)) {
+        n++;
+        sum += r.length(r.argc() - 1);
+      }
+      long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+      assertThat(n).isEqualTo(150);
+      if (round >= rounds / 2) { // after the arena has grown and the JIT has settled
+        measured += allocated;
+      }
+    }
+    // One object per request would be >= 16 B x 150 x 100 = 240,000 B. Allow under 1 B per request
+    // on average: a JIT deoptimisation or the Jazzer agent (loaded by the fuzz tests in this JVM)
+    // may allocate a few hundred bytes now and then.
+    assertThat(measured).as("bytes allocated in 100 rounds of 150 requests").isLessThan(150 * 100);
+    assertThat(sum).isPositive();
+  }
+
+  @Test
   void requestIsReusedWithoutGrowing() throws ProtocolException {
     RequestParser p = new RequestParser(DEFAULTS);
     Request r = new Request();
