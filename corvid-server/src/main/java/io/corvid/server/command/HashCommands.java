@@ -239,10 +239,10 @@ public final class HashCommands {
    */
   static void hscan(CommandContext ctx) {
     KeyScan.parseCursor(ctx.request(), 2);
-    KeyScan.Options options = KeyScan.parseOptions(ctx, 3, false);
-    long ref = lookupHash(ctx, 1, 0);
+    long ref = lookupHash(ctx, 1, 0); // before the options, as Redis: an absent key ignores them
     List<byte[]> items = new ArrayList<>();
     if (ref != Keyspace.NONE) {
+      KeyScan.Options options = KeyScan.parseOptions(ctx, 3, false);
       ctx.keyspace().hashForEach(ref, (f, fOff, fLen, v, vOff, vLen) -> {
         if (options.matches(f, fOff, fLen)) {
           items.add(java.util.Arrays.copyOfRange(f, fOff, fOff + fLen));

@@ -109,8 +109,10 @@ public final class StringCommands {
     if (withGet) {
       ref = lookupString(ctx, 1, 0);
       replyValue(ctx, ref); // reads never invalidate ref
-    } else {
+    } else if ((options & (StringSetOptions.NX | StringSetOptions.XX)) != 0) {
       ref = lookupForWrite(ctx, 1);
+    } else {
+      ref = Keyspace.NONE; // a plain SET needs no lookup: setString replaces whatever is there
     }
     boolean found = ref != Keyspace.NONE;
     if ((options & StringSetOptions.NX) != 0 && found || (options & StringSetOptions.XX) != 0 && !found) {
@@ -157,12 +159,13 @@ public final class StringCommands {
 
   static void getex(CommandContext ctx) {
     int options = StringSetOptions.parse(ctx, 2, false);
-    long expireAt = StringSetOptions.expireAt(ctx, options);
     long ref = lookupString(ctx, 1, 0);
-    replyValue(ctx, ref);
     if (ref == Keyspace.NONE) {
+      ctx.replyNull(); // before the expire time is checked, as Redis does
       return;
     }
+    long expireAt = StringSetOptions.expireAt(ctx, options);
+    replyValue(ctx, ref);
     Request rq = ctx.request();
     Keyspace ks = ctx.keyspace();
     if (StringSetOptions.unit(options) != 0) {
@@ -235,10 +238,13 @@ public final class StringCommands {
       throw new CommandException(Errors.OVERFLOW);
     }
     long result = current + increment;
-    byte[] digits = RedisIntegers.toBytes(result);
-    replaceValue(ctx, digits, digits.length);
+    byte[] digits = DIGITS.get();
+    replaceValue(ctx, digits, RedisIntegers.format(result, digits));
     ctx.replyInteger(result);
   }
+
+  /** Per-thread room for a counter's digits, so INCR allocates nothing. */
+  private static final ThreadLocal<byte[]> DIGITS = ThreadLocal.withInitial(() -> new byte[RedisIntegers.MAX_LONG_CHARS]);
 
   /** A stored string parsed as Redis's string2ll, or {@code error}. */
   static long storedLong(Keyspace ks, long ref, String error) {
@@ -246,9 +252,9 @@ public final class StringCommands {
     if (len == 0 || len > RedisIntegers.MAX_LONG_CHARS) {
       throw new CommandException(error);
     }
-    byte[] tmp = new byte[len];
-    ks.copyString(ref, 0, tmp, 0, len);
-    return RedisIntegers.parse(tmp, 0, len, error);
+    byte[] digits = DIGITS.get();
+    ks.copyString(ref, 0, digits, 0, len);
+    return RedisIntegers.parse(digits, 0, len, error);
   }
 
   static void incrbyfloat(CommandContext ctx) {

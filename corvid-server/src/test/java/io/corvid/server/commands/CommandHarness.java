@@ -57,8 +57,13 @@ final class CommandHarness implements CommandContext, AutoCloseable {
 
   /** @param directBuffer reply into a direct buffer (the server's case) rather than a heap one */
   CommandHarness(boolean directBuffer) {
+    this(directBuffer ? Unpooled.directBuffer(256) : Unpooled.buffer(256));
+  }
+
+  /** Replies go into {@code out}, which the harness releases on close. */
+  CommandHarness(ByteBuf out) {
     keyspace = createKeyspace(clock);
-    out = directBuffer ? Unpooled.directBuffer(256) : Unpooled.buffer(256);
+    this.out = out;
     StringCommands.register(commands::put);
     KeyCommands.register(commands::put);
     HashCommands.register(commands::put);
@@ -70,11 +75,7 @@ final class CommandHarness implements CommandContext, AutoCloseable {
   }
 
   static Keyspace createKeyspace(Clock clock) {
-    try {
-      return Keyspace.create(StorageConfig.defaults(), clock);
-    } catch (UnsupportedOperationException notYet) {
-      return new MapKeyspace(StorageConfig.DEFAULT_DATABASES, clock);
-    }
+    return Keyspace.create(StorageConfig.defaults(), clock);
   }
 
   static JsonNode loadMetadata(String group) {

@@ -1,96 +1,72 @@
 package io.corvid.server.commands;
 
-import java.nio.charset.StandardCharsets;
+import io.corvid.resp.ProtocolException;
+import io.corvid.resp.RespReader;
+import io.corvid.resp.RespValue;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Decodes one RESP2/RESP3 reply for assertions: simple and bulk strings as String, integers as
- * Long, arrays and sets as List, maps as LinkedHashMap, doubles as Double, nulls as null, errors
- * as {@link Err}. Fails when bytes are left over or missing.
+ * Decodes one reply with the RESP module's {@link RespReader} into plain Java values for
+ * assertions: simple and bulk strings as String, integers as Long, arrays and sets as List, maps
+ * as LinkedHashMap, doubles as Double, booleans as Boolean, nulls as null, errors as
+ * {@link Err}. Fails when the reply is incomplete or bytes are left over.
  */
 final class RespDecoder {
   record Err(String message) {}
 
-  private final byte[] b;
-  private int p;
-
-  private RespDecoder(byte[] b) {
-    this.b = b;
-  }
+  private RespDecoder() {}
 
   static Object decodeOne(byte[] reply) {
-    RespDecoder d = new RespDecoder(reply);
-    Object v = d.read();
-    if (d.p != reply.length) {
-      throw new AssertionError("trailing bytes after reply: " + new String(reply, StandardCharsets.UTF_8));
+    ByteBuf in = Unpooled.wrappedBuffer(reply);
+    try {
+      RespValue v = new RespReader().read(in);
+      if (v == null) {
+        throw new AssertionError("incomplete reply: " + new String(reply, java.nio.charset.StandardCharsets.UTF_8));
+      }
+      if (in.isReadable()) {
+        throw new AssertionError("trailing bytes after reply: " + new String(reply, java.nio.charset.StandardCharsets.UTF_8));
+      }
+      return plain(v);
+    } catch (ProtocolException e) {
+      throw new AssertionError("malformed reply", e);
+    } finally {
+      in.release();
     }
-    return v;
   }
 
-  private String line() {
-    int start = p;
-    while (!(b[p] == '\r' && b[p + 1] == '\n')) {
-      p++;
-    }
-    String s = new String(b, start, p - start, StandardCharsets.UTF_8);
-    p += 2;
-    return s;
-  }
-
-  private Object read() {
-    byte t = b[p++];
-    String line = line();
-    switch (t) {
-      case '+':
-        return line;
-      case '-':
-        return new Err(line);
-      case ':':
-        return Long.parseLong(line);
-      case ',':
-        return Double.parseDouble(line);
-      case '_':
-        return null;
-      case '#':
-        return line.equals("t");
-      case '$': {
-        int n = Integer.parseInt(line);
-        if (n < 0) {
-          return null;
-        }
-        String s = new String(b, p, n, StandardCharsets.UTF_8);
-        p += n;
-        if (b[p] != '\r' || b[p + 1] != '\n') {
-          throw new AssertionError("bulk not terminated by CRLF");
-        }
-        p += 2;
-        return s;
-      }
-      case '*':
-      case '~': {
-        int n = Integer.parseInt(line);
-        if (n < 0) {
-          return null;
-        }
-        List<Object> list = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-          list.add(read());
-        }
-        return list;
-      }
-      case '%': {
-        int n = Integer.parseInt(line);
+  static Object plain(RespValue v) {
+    return switch (v) {
+      case RespValue.SimpleString s -> s.text();
+      case RespValue.ErrorReply e -> new Err(e.message());
+      case RespValue.Int i -> i.value();
+      case RespValue.Bulk b -> b.asString();
+      case RespValue.Null n -> null;
+      case RespValue.Array a -> plainList(a.elements());
+      case RespValue.SetValue s -> plainList(s.elements());
+      case RespValue.Push p -> plainList(p.elements());
+      case RespValue.MapValue m -> {
         Map<Object, Object> map = new LinkedHashMap<>();
-        for (int i = 0; i < n; i++) {
-          map.put(read(), read());
+        for (RespValue.Entry e : m.entries()) {
+          map.put(plain(e.key()), plain(e.value()));
         }
-        return map;
+        yield map;
       }
-      default:
-        throw new AssertionError("unknown RESP type " + (char) t);
+      case RespValue.DoubleValue d -> d.value();
+      case RespValue.Bool b -> b.value();
+      default -> throw new AssertionError("unexpected reply type " + v);
+    };
+  }
+
+  private static List<Object> plainList(List<RespValue> elements) {
+    List<Object> out = new ArrayList<>();
+    for (RespValue e : elements) {
+      out.add(plain(e));
     }
+    return out;
   }
 }

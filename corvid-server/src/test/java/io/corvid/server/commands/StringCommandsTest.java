@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 class StringCommandsTest {
   static final String OK = "+OK\r\n";
@@ -53,10 +52,28 @@ class StringCommandsTest {
     assertThat(h.call("GET", "k")).isEqualTo(NIL3);
   }
 
+  enum BufferKind {
+    HEAP, DIRECT, COMPOSITE;
+
+    io.netty.buffer.ByteBuf create() {
+      return switch (this) {
+        case HEAP -> io.netty.buffer.Unpooled.buffer(256);
+        case DIRECT -> io.netty.buffer.Unpooled.directBuffer(256);
+        // no array and no single address: exercises the copy through a scratch array
+        case COMPOSITE -> io.netty.buffer.Unpooled.compositeBuffer()
+            .addComponents(true, io.netty.buffer.Unpooled.directBuffer(16).writeZero(2), io.netty.buffer.Unpooled.directBuffer(16).writeZero(2))
+            .clear();
+      };
+    }
+  }
+
   @ParameterizedTest
-  @ValueSource(booleans = {false, true})
-  void getCopiesLargeBinaryValuesIntoHeapAndDirectBuffers(boolean direct) {
-    try (CommandHarness d = new CommandHarness(direct)) {
+  @org.junit.jupiter.params.provider.EnumSource(BufferKind.class)
+  void getCopiesLargeBinaryValuesIntoEveryKindOfBuffer(BufferKind kind) {
+    try (CommandHarness d = new CommandHarness(kind.create())) {
+      if (kind == BufferKind.COMPOSITE) {
+        assertThat(d.out().hasArray() || d.out().hasMemoryAddress()).isFalse();
+      }
       byte[] value = new byte[200_000];
       for (int i = 0; i < value.length; i++) {
         value[i] = (byte) (i * 31 + 7);
@@ -68,6 +85,10 @@ class StringCommandsTest {
       assertThat(java.util.Arrays.copyOfRange(reply, 0, header.length)).isEqualTo(header);
       assertThat(java.util.Arrays.copyOfRange(reply, header.length, header.length + value.length)).isEqualTo(value);
       assertThat(java.util.Arrays.copyOfRange(reply, reply.length - 2, reply.length)).isEqualTo(new byte[] {'\r', '\n'});
+      // and a range out of the middle (GETRANGE shares the copy)
+      byte[] range = d.callBytes("GETRANGE".getBytes(), "bin".getBytes(), "100000".getBytes(), "100009".getBytes());
+      byte[] expectedRange = java.util.Arrays.copyOfRange(value, 100_000, 100_010);
+      assertThat(java.util.Arrays.copyOfRange(range, 5, 15)).isEqualTo(expectedRange);
     }
   }
 
@@ -250,8 +271,12 @@ class StringCommandsTest {
     assertThat(h.call("GETEX", "k", "EX")).isEqualTo(SYNTAX);
     assertThat(h.call("GETEX", "k", "EX", "0")).isEqualTo(err("ERR invalid expire time in 'getex' command"));
     assertThat(h.call("GETEX", "k", "PX", "x")).isEqualTo(NOT_INTEGER);
+    // an absent key answers null before the time is checked
+    assertThat(h.call("GETEX", "none", "EX", "0")).isEqualTo(NIL2);
+    assertThat(h.call("GETEX", "none", "PX", "x")).isEqualTo(NIL2);
     h.call("HSET", "h", "f", "v");
     assertThat(h.call("GETEX", "h", "PERSIST")).isEqualTo(WRONGTYPE);
+    assertThat(h.call("GETEX", "h", "EX", "0")).isEqualTo(WRONGTYPE);
   }
 
   @Test

@@ -56,6 +56,35 @@ public final class RedisIntegers {
     return -acc;
   }
 
+  /**
+   * Writes the decimal digits of {@code value} at the start of {@code dst} (at least
+   * {@link #MAX_LONG_CHARS} long) and returns how many were written.
+   */
+  public static int format(long value, byte[] dst) {
+    if (value == Long.MIN_VALUE) {
+      byte[] min = MIN_VALUE_DIGITS;
+      System.arraycopy(min, 0, dst, 0, min.length);
+      return min.length;
+    }
+    int len = 0;
+    long v = value;
+    if (v < 0) {
+      dst[len++] = '-';
+      v = -v;
+    }
+    int digits = 1;
+    for (long t = v; t >= 10; t /= 10) {
+      digits++;
+    }
+    for (int i = len + digits - 1; i >= len; i--) {
+      dst[i] = (byte) ('0' + v % 10);
+      v /= 10;
+    }
+    return len + digits;
+  }
+
+  private static final byte[] MIN_VALUE_DIGITS = Long.toString(Long.MIN_VALUE).getBytes(StandardCharsets.US_ASCII);
+
   /** The decimal digits of {@code value}, as Redis stores an INCR result. */
   public static byte[] toBytes(long value) {
     return Long.toString(value).getBytes(StandardCharsets.US_ASCII);
