@@ -110,4 +110,21 @@ class ServerConfigTest {
     assertThat(d.get(2).line()).isEqualTo(5);
     assertThatThrownBy(() -> ConfigFile.parse("lonely\n")).hasMessageContaining("line 1");
   }
+
+  /** corvid.conf at the repository root documents every option, with its default value. */
+  @Test
+  void referenceConfigListsEveryOptionWithItsDefault() throws Exception {
+    java.nio.file.Path file = java.nio.file.Path.of("..", "corvid.conf");
+    List<ConfigFile.Directive> directives = ConfigFile.read(file);
+    ServerConfig defaults = new ServerConfig();
+    ServerConfig loaded = new ServerConfig();
+    for (ConfigFile.Directive d : directives) {
+      loaded.setAtStartup(d.name(), d.value());
+    }
+    assertThat(directives).extracting(ConfigFile.Directive::name)
+        .containsAll(defaults.options().stream().map(ServerConfig.Option::name).toList());
+    for (ServerConfig.Option o : defaults.options()) {
+      assertThat(loaded.option(o.name()).get()).as(o.name()).isEqualTo(o.get());
+    }
+  }
 }
