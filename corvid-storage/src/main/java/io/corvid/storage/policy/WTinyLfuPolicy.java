@@ -60,11 +60,16 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
   static final double PERCENT_MAIN = 0.99;
   static final double PERCENT_MAIN_PROTECTED = 0.80;
   static final double HILL_CLIMBER_RESTART_THRESHOLD = 0.05;
-  static final double HILL_CLIMBER_STEP_PERCENT = 0.0625;
+  static final double HILL_CLIMBER_STEP_PERCENT = Double.parseDouble(System.getProperty("exp.step", "0.0625"));
   static final double HILL_CLIMBER_STEP_DECAY_RATE = 0.98;
   static final int QUEUE_TRANSFER_THRESHOLD = 1_000;
   static final int ADMIT_HASHDOS_THRESHOLD = 6;
 
+  static final boolean EXP_FULL = Boolean.getBoolean("exp.full");
+  static final double EXP_FACTOR = Double.parseDouble(System.getProperty("exp.factor", "10"));
+  static final long EXP_MIN = Long.getLong("exp.min", 0);
+  static final boolean EXP_POS = Boolean.getBoolean("exp.pos");
+  static final boolean EXP_WARM = Boolean.getBoolean("exp.warm");
   private static final byte NONE = 0;
   private static final byte WINDOW = 1;
   private static final byte PROBATION = 2;
@@ -123,7 +128,7 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
     mainProtectedMaximum = (long) (PERCENT_MAIN_PROTECTED * (maximum - windowMax));
     hitsInSample = 0;
     missesInSample = 0;
-    stepSize = -HILL_CLIMBER_STEP_PERCENT * maximum;
+    stepSize = (EXP_POS ? 1 : -1) * HILL_CLIMBER_STEP_PERCENT * maximum;
     if (!weighted) {
       sketch.ensureCapacity(Math.min(maximum, Integer.MAX_VALUE));
     }
@@ -281,7 +286,8 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
   }
 
   private void climb() {
-    if (!determineAdjustment()) {
+    determineAdjustment();
+    if (adjustment == 0) {
       return;
     }
     demoteFromMainProtected();
@@ -293,8 +299,13 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
   }
 
   private boolean determineAdjustment() {
+    if (EXP_WARM && totalWeight < maximum) {
+      hitsInSample = 0;
+      missesInSample = 0;
+      return false;
+    }
     long requests = hitsInSample + missesInSample;
-    if (requests < sketch.sampleSize()) {
+    if (requests < Math.max(EXP_MIN, (long) (EXP_FACTOR * sketch.capacity()))) {
       return false;
     }
     double hitRate = (double) hitsInSample / requests;
@@ -312,11 +323,12 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
   }
 
   private void increaseWindow() {
-    if (mainProtectedMaximum == 0) {
+    long quota = Math.min(adjustment, EXP_FULL ? maximum - windowMaximum : mainProtectedMaximum);
+    if (quota <= 0) {
       return;
     }
-    long quota = Math.min(adjustment, mainProtectedMaximum);
-    mainProtectedMaximum -= quota;
+    long fromProtected = Math.min(quota, mainProtectedMaximum);
+    mainProtectedMaximum -= fromProtected;
     windowMaximum += quota;
     demoteFromMainProtected();
     for (int i = 0; i < QUEUE_TRANSFER_THRESHOLD; i++) {
@@ -343,8 +355,8 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
       windowWeight += weight[node];
       queue[node] = WINDOW;
     }
-    mainProtectedMaximum += quota;
     windowMaximum -= quota;
+    mainProtectedMaximum += Math.min(quota, fromProtected);
     adjustment = quota;
     pendingVictim = NIL;
   }
