@@ -70,7 +70,16 @@ public final class Simulate implements Callable<Integer> {
 
   /** Runs the command without exiting; returns the exit code. */
   public static int run(String... args) {
-    return new CommandLine(new Simulate()).execute(args);
+    return commandLine().execute(args);
+  }
+
+  /** The command, with I/O and format errors reported as one line instead of a stack trace. */
+  static CommandLine commandLine() {
+    return new CommandLine(new Simulate()).setExecutionExceptionHandler((e, cli, parsed) -> {
+      cli.getErr().println("simulate: " + e.getMessage());
+      cli.getErr().flush();
+      return 1;
+    });
   }
 
   @Override
