@@ -7,6 +7,6 @@ final class KeyspaceFactory {
   private KeyspaceFactory() {}
 
   static Keyspace create(StorageConfig config, Clock clock) {
-    throw new UnsupportedOperationException("storage engine not yet implemented");
+    return new OffHeapKeyspace(config, clock);
   }
 }

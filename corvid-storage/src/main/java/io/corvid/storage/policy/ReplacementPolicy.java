@@ -41,4 +41,15 @@ public interface ReplacementPolicy {
 
   /** Human-readable name, as the simulator prints it. */
   String name();
+
+  /**
+   * Makes node ids {@code < nodes} usable without growing on the next insert. The keyspace calls
+   * it when it grows its own node table so growth happens once, in one place.
+   */
+  default void ensureCapacity(int nodes) {}
+
+  /** Bytes of the policy's own state (arrays, sketch), counted by the keyspace's memory meter. */
+  default long memoryBytes() {
+    return 0;
+  }
 }

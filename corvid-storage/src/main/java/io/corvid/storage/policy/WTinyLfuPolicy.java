@@ -1,0 +1,443 @@
+package io.corvid.storage.policy;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Adaptive Window TinyLFU: a small LRU admission window in front of a segmented LRU main space,
+ * with a frequency sketch deciding which of two candidates stays, and a hill climber that sizes
+ * the window to the workload. This follows Caffeine's {@code BoundedLocalCache} and the papers
+ * below; the code is Corvid's own.
+ *
+ * <h2>Regions</h2>
+ * <pre>
+ *   insert -> [ window LRU ] --overflow--> [ probation ] --hit--> [ protected ]
+ *                                          ^   main (SLRU)                 |
+ *                                          +------------overflow-----------+
+ * </pre>
+ * New nodes enter the window (1% of the maximum at first). When the window is over its share, its
+ * least recently used nodes move to the tail of probation; they are the <em>candidates</em>. A hit
+ * in probation promotes a node to protected (80% of main); protected overflow is demoted to the
+ * tail of probation. When the caller is over its budget, {@link #victim()} compares the eldest
+ * candidate with probation's head (the <em>victim</em>) by the sketch's estimated frequency: the
+ * candidate is admitted (the victim goes) only if it is strictly more frequent; a candidate of
+ * frequency >= {@link #ADMIT_HASHDOS_THRESHOLD} that loses is still admitted 1 time in 128 so an
+ * attacker cannot pin a hot victim by colliding with it ([3]). A candidate heavier than the whole
+ * maximum always goes.
+ *
+ * <h2>Frequency</h2>
+ * {@link FrequencySketch}: 4-bit count-min counters, halved every 10 x capacity increments.
+ * Every insert and every access increments it. With weights that are not 1 (bytes in the
+ * keyspace) the sketch is sized by entry count as it grows, not by the byte maximum.
+ *
+ * <h2>Adaptation (hill climbing, [2])</h2>
+ * Hits and misses (inserts) are counted over a sample of {@code sketch.sampleSize()} requests.
+ * At the end of a sample, if the hit rate improved the climber keeps moving the window size in
+ * the same direction, else it reverses. The step starts at 6.25% of the maximum and decays by 2%
+ * per sample, so the window settles; a change of hit rate of 5 points or more restarts it with a
+ * full step (the workload changed). Growing the window takes quota from protected and moves
+ * probation (then protected) heads into the window; shrinking moves window heads to probation.
+ * At most {@link #QUEUE_TRANSFER_THRESHOLD} nodes move per adjustment; the rest of the quota is
+ * returned. Recency-heavy traces thus get a large window (LRU-like), frequency-heavy ones a
+ * small one.
+ *
+ * <h2>Invariants</h2>
+ * <ul>
+ *   <li>{@code windowMaximum + mainProtectedMaximum <= maximum}, both >= 0
+ *   <li>{@code windowWeight}, {@code protectedWeight} are the sums of their region's weights
+ *   <li>every tracked node is in exactly the region {@code queue[node]} says
+ *   <li>{@code candidate} is NIL or a node in probation
+ * </ul>
+ *
+ * <h2>Cost</h2> 17 bytes per node of capacity (links 8, weight 4, hash 4, region 1) plus the
+ * sketch (8 bytes per entry of capacity, rounded up to a power of two).
+ *
+ * <p>[1] G. Einziger, R. Friedman, B. Manes. TinyLFU: A Highly Efficient Cache Admission Policy.
+ * ACM ToS 2017. [2] G. Einziger, O. Eytan, R. Friedman, B. Manes. Adaptive Software Cache
+ * Management. Middleware 2018. [3] Caffeine's design notes on hash-flooding protection.
+ */
+public final class WTinyLfuPolicy implements ReplacementPolicy {
+  static final double PERCENT_MAIN = 0.99;
+  static final double PERCENT_MAIN_PROTECTED = 0.80;
+  static final double HILL_CLIMBER_RESTART_THRESHOLD = 0.05;
+  static final double HILL_CLIMBER_STEP_PERCENT = 0.0625;
+  static final double HILL_CLIMBER_STEP_DECAY_RATE = 0.98;
+  static final int QUEUE_TRANSFER_THRESHOLD = 1_000;
+  static final int ADMIT_HASHDOS_THRESHOLD = 6;
+
+  private static final byte NONE = 0;
+  private static final byte WINDOW = 1;
+  private static final byte PROBATION = 2;
+  private static final byte PROTECTED = 3;
+  private static final int NIL = NodeLinks.NIL;
+
+  private final NodeLinks links = new NodeLinks();
+  private final NodeLinks.List window = new NodeLinks.List(links);
+  private final NodeLinks.List probation = new NodeLinks.List(links);
+  private final NodeLinks.List protectedList = new NodeLinks.List(links);
+  private final FrequencySketch sketch = new FrequencySketch();
+  private final SplittableRandom random;
+
+  private byte[] queue = new byte[16];
+  private int[] weight = new int[16];
+  private int[] hash = new int[16];
+
+  private long maximum;
+  private long windowMaximum;
+  private long mainProtectedMaximum;
+  private long windowWeight;
+  private long protectedWeight;
+  private long totalWeight;
+  private final boolean weighted;
+
+  private int candidate = NIL;
+  private int pendingVictim = NIL;
+
+  private long hitsInSample;
+  private long missesInSample;
+  private double previousSampleHitRate;
+  private double stepSize;
+  private long adjustment;
+
+  /** An entry-count policy (every weight 1), as the simulator uses. */
+  public WTinyLfuPolicy(long maximum) {
+    this(maximum, false, 0xCAFEL);
+  }
+
+  /**
+   * @param maximum the budget, in the unit of the weights
+   * @param weighted true when weights are not entry counts (bytes): the sketch is then sized by
+   *     the number of entries as it grows, not by the maximum
+   */
+  public WTinyLfuPolicy(long maximum, boolean weighted, long seed) {
+    this.random = new SplittableRandom(seed);
+    this.weighted = weighted;
+    setMaximum(maximum);
+  }
+
+  @Override
+  public void setMaximum(long max) {
+    maximum = Math.max(1, max);
+    long windowMax = maximum - (long) (PERCENT_MAIN * maximum);
+    windowMaximum = windowMax;
+    mainProtectedMaximum = (long) (PERCENT_MAIN_PROTECTED * (maximum - windowMax));
+    hitsInSample = 0;
+    missesInSample = 0;
+    stepSize = -HILL_CLIMBER_STEP_PERCENT * maximum;
+    if (!weighted) {
+      sketch.ensureCapacity(Math.min(maximum, Integer.MAX_VALUE));
+    }
+  }
+
+  @Override
+  public void onInsert(int node, long keyHash, long w) {
+    ensureCapacity(node + 1);
+    int nodeWeight = (int) Math.min(Integer.MAX_VALUE, Math.max(0, w));
+    weight[node] = nodeWeight;
+    hash[node] = (int) (keyHash ^ (keyHash >>> 32));
+    queue[node] = WINDOW;
+    window.addLast(node);
+    windowWeight += nodeWeight;
+    totalWeight += nodeWeight;
+    if (weighted && window.size + probation.size + protectedList.size > sketch.capacity()) {
+      sketch.ensureCapacity(2L * (window.size + probation.size + protectedList.size));
+    }
+    sketch.increment(hash[node]);
+    missesInSample++;
+    pendingVictim = NIL;
+    candidate = NIL;
+    evictFromWindow();
+    climb();
+  }
+
+  @Override
+  public void onAccess(int node, long keyHash) {
+    sketch.increment(hash[node]);
+    hitsInSample++;
+    pendingVictim = NIL;
+    switch (queue[node]) {
+      case WINDOW -> window.moveToLast(node);
+      case PROBATION -> {
+        if (candidate == node) {
+          candidate = probation.next(node);
+        }
+        probation.remove(node);
+        queue[node] = PROTECTED;
+        protectedList.addLast(node);
+        protectedWeight += weight[node];
+        demoteFromMainProtected();
+      }
+      case PROTECTED -> protectedList.moveToLast(node);
+      default -> throw new IllegalStateException("node " + node + " is not tracked");
+    }
+    climb();
+  }
+
+  @Override
+  public void onUpdate(int node, long keyHash, long newWeight) {
+    int nodeWeight = (int) Math.min(Integer.MAX_VALUE, Math.max(0, newWeight));
+    int delta = nodeWeight - weight[node];
+    weight[node] = nodeWeight;
+    totalWeight += delta;
+    if (queue[node] == WINDOW) {
+      windowWeight += delta;
+    } else if (queue[node] == PROTECTED) {
+      protectedWeight += delta;
+    }
+    onAccess(node, keyHash);
+    evictFromWindow();
+  }
+
+  @Override
+  public void onRemove(int node) {
+    pendingVictim = NIL;
+    int w = weight[node];
+    switch (queue[node]) {
+      case WINDOW -> {
+        window.remove(node);
+        windowWeight -= w;
+      }
+      case PROBATION -> {
+        if (candidate == node) {
+          candidate = probation.next(node);
+        }
+        probation.remove(node);
+      }
+      case PROTECTED -> {
+        protectedList.remove(node);
+        protectedWeight -= w;
+      }
+      default -> throw new IllegalStateException("node " + node + " is not tracked");
+    }
+    totalWeight -= w;
+    queue[node] = NONE;
+  }
+
+  @Override
+  public int victim() {
+    if (pendingVictim != NIL) {
+      return pendingVictim;
+    }
+    evictFromWindow();
+    int victim = probation.head;
+    int cand = candidate;
+    if (cand == NIL && window.head != NIL) {
+      cand = window.head;
+    }
+    if (victim == NIL) {
+      victim = protectedList.head;
+    }
+    int chosen;
+    if (victim == NIL) {
+      chosen = cand;
+    } else if (cand == NIL || cand == victim) {
+      chosen = victim;
+    } else if (weight[cand] > maximum) {
+      chosen = cand;
+    } else {
+      chosen = admit(hash[cand], hash[victim]) ? victim : cand;
+    }
+    pendingVictim = chosen;
+    return chosen;
+  }
+
+  private boolean admit(int candidateHash, int victimHash) {
+    int victimFreq = sketch.frequency(victimHash);
+    int candidateFreq = sketch.frequency(candidateHash);
+    if (candidateFreq > victimFreq) {
+      return true;
+    }
+    if (candidateFreq >= ADMIT_HASHDOS_THRESHOLD) {
+      return (random.nextInt() & 127) == 0;
+    }
+    return false;
+  }
+
+  /** Moves the window's overflow to probation's tail; the first moved becomes the candidate. */
+  private void evictFromWindow() {
+    while (windowWeight > windowMaximum && window.head != NIL) {
+      int node = window.head;
+      window.remove(node);
+      windowWeight -= weight[node];
+      queue[node] = PROBATION;
+      probation.addLast(node);
+      if (candidate == NIL) {
+        candidate = node;
+      }
+    }
+  }
+
+  private void demoteFromMainProtected() {
+    for (int i = 0; i < QUEUE_TRANSFER_THRESHOLD && protectedWeight > mainProtectedMaximum; i++) {
+      int node = protectedList.head;
+      if (node == NIL) {
+        break;
+      }
+      protectedList.remove(node);
+      protectedWeight -= weight[node];
+      queue[node] = PROBATION;
+      probation.addLast(node);
+    }
+  }
+
+  private void climb() {
+    if (!determineAdjustment()) {
+      return;
+    }
+    demoteFromMainProtected();
+    if (adjustment > 0) {
+      increaseWindow();
+    } else if (adjustment < 0) {
+      decreaseWindow();
+    }
+  }
+
+  private boolean determineAdjustment() {
+    long requests = hitsInSample + missesInSample;
+    if (requests < sketch.sampleSize()) {
+      return false;
+    }
+    double hitRate = (double) hitsInSample / requests;
+    double hitRateChange = hitRate - previousSampleHitRate;
+    double amount = (hitRateChange >= 0) ? stepSize : -stepSize;
+    double nextStepSize = (Math.abs(hitRateChange) >= HILL_CLIMBER_RESTART_THRESHOLD)
+        ? HILL_CLIMBER_STEP_PERCENT * maximum * (amount >= 0 ? 1 : -1)
+        : HILL_CLIMBER_STEP_DECAY_RATE * amount;
+    previousSampleHitRate = hitRate;
+    adjustment = (long) amount;
+    stepSize = nextStepSize;
+    hitsInSample = 0;
+    missesInSample = 0;
+    return true;
+  }
+
+  private void increaseWindow() {
+    if (mainProtectedMaximum == 0) {
+      return;
+    }
+    long quota = Math.min(adjustment, mainProtectedMaximum);
+    mainProtectedMaximum -= quota;
+    windowMaximum += quota;
+    demoteFromMainProtected();
+    for (int i = 0; i < QUEUE_TRANSFER_THRESHOLD; i++) {
+      int node = probation.head;
+      boolean fromProbation = true;
+      if (node == NIL || quota < weight[node]) {
+        node = protectedList.head;
+        fromProbation = false;
+      }
+      if (node == NIL || quota < weight[node]) {
+        break;
+      }
+      quota -= weight[node];
+      if (fromProbation) {
+        if (candidate == node) {
+          candidate = probation.next(node);
+        }
+        probation.remove(node);
+      } else {
+        protectedList.remove(node);
+        protectedWeight -= weight[node];
+      }
+      window.addLast(node);
+      windowWeight += weight[node];
+      queue[node] = WINDOW;
+    }
+    mainProtectedMaximum += quota;
+    windowMaximum -= quota;
+    adjustment = quota;
+    pendingVictim = NIL;
+  }
+
+  private void decreaseWindow() {
+    if (windowMaximum <= 1) {
+      return;
+    }
+    long quota = Math.min(-adjustment, Math.max(0, windowMaximum - 1));
+    mainProtectedMaximum += quota;
+    windowMaximum -= quota;
+    for (int i = 0; i < QUEUE_TRANSFER_THRESHOLD; i++) {
+      int node = window.head;
+      if (node == NIL || quota < weight[node]) {
+        break;
+      }
+      quota -= weight[node];
+      window.remove(node);
+      windowWeight -= weight[node];
+      probation.addLast(node);
+      queue[node] = PROBATION;
+    }
+    mainProtectedMaximum -= quota;
+    windowMaximum += quota;
+    adjustment = -quota;
+    pendingVictim = NIL;
+  }
+
+  @Override
+  public int size() {
+    return window.size + probation.size + protectedList.size;
+  }
+
+  @Override
+  public String name() {
+    return "w-tinylfu";
+  }
+
+  /** Current share of the maximum given to the admission window (for tests and INFO). */
+  public long windowMaximum() {
+    return windowMaximum;
+  }
+
+  public long totalWeight() {
+    return totalWeight;
+  }
+
+  /** The sketch's estimate for a key hash, 0..15 (OBJECT FREQ under W-TinyLFU). */
+  public int frequency(int node) {
+    return sketch.frequency(hash[node]);
+  }
+
+  @Override
+  public void ensureCapacity(int nodes) {
+    links.ensureCapacity(nodes);
+    if (nodes > queue.length) {
+      int length = links.capacity();
+      queue = Arrays.copyOf(queue, length);
+      weight = Arrays.copyOf(weight, length);
+      hash = Arrays.copyOf(hash, length);
+    }
+  }
+
+  @Override
+  public long memoryBytes() {
+    return links.memoryBytes() + 48 + 9L * queue.length + sketch.memoryBytes();
+  }
+
+  /** Checks the invariants in the class comment (tests). */
+  public void checkInvariants() {
+    long w = 0;
+    long p = 0;
+    for (int n = window.head; n != NIL; n = window.next(n)) {
+      check(queue[n] == WINDOW, "window node in wrong region");
+      w += weight[n];
+    }
+    for (int n = protectedList.head; n != NIL; n = protectedList.next(n)) {
+      check(queue[n] == PROTECTED, "protected node in wrong region");
+      p += weight[n];
+    }
+    for (int n = probation.head; n != NIL; n = probation.next(n)) {
+      check(queue[n] == PROBATION, "probation node in wrong region");
+    }
+    check(w == windowWeight, "window weight " + w + " != " + windowWeight);
+    check(p == protectedWeight, "protected weight " + p + " != " + protectedWeight);
+    check(windowMaximum >= 0 && mainProtectedMaximum >= 0, "negative region maximum");
+    check(windowMaximum + mainProtectedMaximum <= maximum, "regions exceed maximum");
+    check(candidate == NIL || queue[candidate] == PROBATION, "candidate not in probation");
+  }
+
+  private static void check(boolean condition, String message) {
+    if (!condition) {
+      throw new IllegalStateException(message);
+    }
+  }
+}
