@@ -1,8 +1,9 @@
 package io.corvid.bench.simulator;
 
+import io.corvid.common.Clock;
+import io.corvid.common.FakeClock;
 import io.corvid.storage.policy.ReplacementPolicy;
 import java.util.Arrays;
-import java.util.function.LongFunction;
 
 /**
  * Drives a storage-engine {@link ReplacementPolicy} the way the keyspace does: a hit is a key
@@ -11,6 +12,9 @@ import java.util.function.LongFunction;
  *
  * <p>Node ids are handed out densely and recycled when an entry leaves, as the keyspace's
  * entry slots are, so a policy sees at most capacity + 1 live nodes and reused ids.
+ *
+ * <p>Traces carry no time, so the policy's clock is a {@link FakeClock} that advances a fixed
+ * {@code nanosPerRequest} per request (0: time stands still, so LFU counters never decay).
  *
  * <p>The replay checks the policy as it goes: a victim that is not cached, or a size that
  * disagrees with the replay's own count, fails loudly instead of skewing the hit ratio.
@@ -21,16 +25,32 @@ public final class ReplacementPolicyReplay implements SimulatedPolicy {
 
   private final String name;
   private final String origin;
-  private final LongFunction<ReplacementPolicy> factory;
+  private final Factory factory;
+  private final long nanosPerRequest;
 
-  /**
-   * @param factory makes a fresh policy for a capacity; the replay then calls
-   *     {@code setMaximum(capacity)} on it
-   */
-  public ReplacementPolicyReplay(String name, String origin, LongFunction<ReplacementPolicy> factory) {
+  /** Makes a fresh policy for one replay. */
+  @FunctionalInterface
+  public interface Factory {
+    /**
+     * @param capacity the replay's budget (the replay also calls {@code setMaximum(capacity)})
+     * @param clock the simulated clock, advanced by the replay
+     * @param weighted true when the trace's weights are bytes rather than entry counts
+     */
+    ReplacementPolicy create(long capacity, Clock clock, boolean weighted);
+  }
+
+  public ReplacementPolicyReplay(String name, String origin, Factory factory) {
+    this(name, origin, factory, 0);
+  }
+
+  public ReplacementPolicyReplay(String name, String origin, Factory factory, long nanosPerRequest) {
+    if (nanosPerRequest < 0) {
+      throw new IllegalArgumentException("nanosPerRequest must be >= 0: " + nanosPerRequest);
+    }
     this.name = name;
     this.origin = origin;
     this.factory = factory;
+    this.nanosPerRequest = nanosPerRequest;
   }
 
   @Override
@@ -48,7 +68,8 @@ public final class ReplacementPolicyReplay implements SimulatedPolicy {
     if (capacity <= 0) {
       throw new IllegalArgumentException("capacity must be positive: " + capacity);
     }
-    ReplacementPolicy policy = factory.apply(capacity);
+    FakeClock clock = new FakeClock();
+    ReplacementPolicy policy = factory.create(capacity, clock, trace.weighted());
     policy.setMaximum(capacity);
 
     int[] nodeOfKey = new int[trace.distinctKeys()];
@@ -62,6 +83,9 @@ public final class ReplacementPolicyReplay implements SimulatedPolicy {
     long hits = 0;
 
     for (int i = 0, n = trace.requestCount(); i < n; i++) {
+      if (nanosPerRequest != 0) {
+        clock.advance(nanosPerRequest, java.util.concurrent.TimeUnit.NANOSECONDS);
+      }
       int key = trace.request(i);
       int node = nodeOfKey[key];
       if (node != NONE) {
@@ -77,6 +101,7 @@ public final class ReplacementPolicyReplay implements SimulatedPolicy {
           keyOfNode = Arrays.copyOf(keyOfNode, node << 1);
           freeNodes = Arrays.copyOf(freeNodes, node << 1);
         }
+        policy.ensureCapacity(node + 1);
       }
       nodeOfKey[key] = node;
       keyOfNode[node] = key;

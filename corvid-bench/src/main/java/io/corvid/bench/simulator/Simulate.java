@@ -59,6 +59,12 @@ public final class Simulate implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}).")
   private int repeat;
 
+  @Option(names = "--requests-per-second", paramLabel = "R", defaultValue = "0",
+      description = "Simulated request rate: the policies' clock advances 1/R s per request, so "
+          + "LFU counters decay by lfu-decay-time. Default 0: the clock stands still "
+          + "(traces carry no time) and LFU counters never decay.")
+  private double requestsPerSecond;
+
   @Option(names = "--traces-dir", paramLabel = "DIR",
       description = "The shared traces folder (default: -Dcorvid.traces, $CORVID_TRACES, or the "
           + "first shared/traces in the working directory or an ancestor).")
@@ -90,7 +96,7 @@ public final class Simulate implements Callable<Integer> {
     }
     LinkedHashSet<String> names = new LinkedHashSet<>();
     if (compare) {
-      names.addAll(Policies.COMPARE);
+      names.addAll(SimulatedPolicies.COMPARE);
     }
     names.addAll(policies);
     if (names.isEmpty()) {
@@ -98,7 +104,7 @@ public final class Simulate implements Callable<Integer> {
     }
     List<SimulatedPolicy> columns;
     try {
-      columns = Policies.named(List.copyOf(names));
+      columns = SimulatedPolicies.named(List.copyOf(names), requestNanos());
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -132,6 +138,13 @@ public final class Simulate implements Callable<Integer> {
     table.print(out);
     out.flush();
     return 0;
+  }
+
+  private long requestNanos() {
+    if (requestsPerSecond < 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--requests-per-second must be >= 0");
+    }
+    return requestsPerSecond == 0 ? 0 : Math.max(1, Math.round(1e9 / requestsPerSecond));
   }
 
   static final class FormatConverter implements CommandLine.ITypeConverter<TraceFormat> {

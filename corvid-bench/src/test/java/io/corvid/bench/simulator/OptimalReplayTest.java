@@ -80,7 +80,7 @@ class OptimalReplayTest {
 
   @Test
   void boundsLruAndCaffeineAndGrowsWithCapacity() {
-    ReplacementPolicyReplay lru = new ReplacementPolicyReplay("LRU", "test", c -> new ReferenceLru());
+    ReplacementPolicyReplay lru = new ReplacementPolicyReplay("LRU", "test", (c, clock, w) -> new ReferenceLru());
     CaffeineReplay caffeine = new CaffeineReplay();
     for (long seed = 1; seed <= 3; seed++) {
       Trace trace = Traces.skewed(seed, 20_000, 2_000, 3.0);

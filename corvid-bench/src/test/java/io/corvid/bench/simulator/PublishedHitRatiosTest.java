@@ -62,8 +62,9 @@ class PublishedHitRatiosTest {
     assertThat(twoDecimals(percent(hits, trace))).as("LRU %s at %d", name, capacity).isEqualTo(published);
   }
 
+  /** The storage engine's LruPolicy, through the same lookup as --policy lru. */
   private static SimulatedPolicy lru() {
-    return new ReplacementPolicyReplay("LRU", "test", capacity -> new ReferenceLru());
+    return SimulatedPolicies.named(java.util.List.of("lru"), 0).getFirst();
   }
 
   private static void checkOpt(String name, long capacity, String replayed) throws IOException {

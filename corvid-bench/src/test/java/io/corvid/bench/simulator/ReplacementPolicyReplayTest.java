@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class ReplacementPolicyReplayTest {
 
   private static ReplacementPolicyReplay replay(ReplacementPolicy policy) {
-    return new ReplacementPolicyReplay(policy.name(), "test", capacity -> policy);
+    return new ReplacementPolicyReplay(policy.name(), "test", (capacity, clock, weighted) -> policy);
   }
 
   @Test
