@@ -12,7 +12,8 @@
 # a failure of this script).
 #
 # Environment: SIMULATE (command; default bin/corvid simulate if present, else the benchmarks jar
-# with a JDK 25), JAVA, REPEAT (default 5), CORVID_TRACES (traces folder).
+# with a JDK 25), JAVA, REPEAT (default 5), CORVID_TRACES (traces folder), ONLY (run only the
+# traces whose name contains it, e.g. ONLY=gli).
 # Takes about 4 minutes on 2 cores (P2 and scarab dominate).
 set -euo pipefail
 
@@ -58,6 +59,7 @@ echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 failures=0
 for row in "${ROWS[@]}"; do
   IFS='|' read -r trace capacities expected <<<"$row"
+  [[ -z "${ONLY:-}" || "$trace" == *"$ONLY"* ]] || continue
   # shellcheck disable=SC2086 # SIMULATE is a command line
   out=$($SIMULATE --trace "$trace" --compare --policy random --repeat "$REPEAT" \
     --capacity "${capacities// /,}") || { echo "hit-ratios: simulate failed on $trace" >&2; exit 2; }
@@ -81,12 +83,12 @@ for row in "${ROWS[@]}"; do
         best = lru > caf ? lru : caf
         dBest = w - best; dLru = w - lru
         met = (dBest >= -target && dLru >= -target) ? "met" : "NOT met"
-        printf "%s|| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %+.2f | %+.2f | %s |\n",
+        printf "%s##| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %+.2f | %+.2f | %s |\n",
           bad, trace, c, lru, lfu, w, caf, opt, rnd, lp, dBest, dLru, met
       }')
     [[ -n "$line" ]] || { echo "hit-ratios: no row for capacity $capacity in the output for $trace" >&2; exit 2; }
-    problems=${line%%||*}
-    echo "${line#*||}"
+    problems=${line%%##*}
+    echo "${line#*##}"
     if [[ -n "$problems" ]]; then
       echo "hit-ratios: MISMATCH on $trace at $capacity:$problems" >&2
       failures=$((failures + 1))

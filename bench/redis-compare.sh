@@ -242,8 +242,12 @@ machine() {
   local cpu redis_version java_line
   cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
   redis_version=$("${REDIS_SERVER}" --version 2>/dev/null | awk '{ print $3 }' | cut -d= -f2 || echo "?")
-  java_line=${JAVA_VERSION_LINE:-"$(java -version 2>&1 | head -n 1)"}
-  echo "nproc $(nproc); CPU ${cpu:-unknown}; ${java_line}; Redis ${redis_version:-not installed}; $(uname -sr)"
+  local java=${JAVA:-java} j
+  for j in /usr/lib/jvm/*25*/bin/java; do
+    [[ -z "${JAVA:-}" && -x "$j" ]] && java=$j && break
+  done
+  java_line=${JAVA_VERSION_LINE:-"$("$java" -version 2>&1 | head -n 1)"}
+  echo "nproc $(nproc); CPU ${cpu:-unknown}; ${java_line}; Redis ${redis_version:-not installed}; $(uname -sr); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 JAVA_VERSION_LINE=""
