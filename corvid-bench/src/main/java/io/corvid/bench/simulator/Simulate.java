@@ -91,9 +91,6 @@ public final class Simulate implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    if (tracesDir != null) {
-      System.setProperty(TraceFiles.TRACES_PROPERTY, tracesDir.toString());
-    }
     LinkedHashSet<String> names = new LinkedHashSet<>();
     if (compare) {
       names.addAll(SimulatedPolicies.COMPARE);
@@ -118,9 +115,9 @@ public final class Simulate implements Callable<Integer> {
       }
     }
 
-    Path file = TraceFiles.resolve(trace);
+    Path file = TraceFiles.resolve(trace, tracesDir);
     long readStart = System.nanoTime();
-    Trace loaded = TraceFiles.load(file, format);
+    Trace loaded = TraceFiles.load(file, format, tracesDir);
     long readMillis = (System.nanoTime() - readStart) / 1_000_000;
     out.printf(Locale.ROOT, "trace %s: %,d requests, %,d distinct keys%s, max hit %.2f%% (read in %,d ms)%n",
         loaded.name(), loaded.requestCount(), loaded.distinctKeys(),

@@ -33,7 +33,7 @@ public final class TraceFiles {
   private TraceFiles() {}
 
   /**
-   * The shared traces folder: the system property, the environment variable, else the first
+   * The shared traces folder: the system property, else the environment variable, else the first
    * {@code shared/traces} found in the working directory or one of its ancestors (so that
    * {@code /work/shared/traces} is found from {@code /work/wt/bench/corvid-bench}, and a CI
    * clone finds {@code ../shared/traces}).
@@ -47,16 +47,20 @@ public final class TraceFiles {
     return Optional.empty();
   }
 
-  /** Every place {@link #tracesDir()} looks, in order; for messages. */
+  /**
+   * Every place {@link #tracesDir()} looks, in order; for messages. A folder named by the system
+   * property or the environment is the only candidate: asking for one folder and silently
+   * getting another would be worse than a clear "not found".
+   */
   public static List<Path> candidateDirs() {
     List<Path> candidates = new ArrayList<>();
     String property = System.getProperty(TRACES_PROPERTY);
     if (property != null && !property.isBlank()) {
-      candidates.add(Path.of(property));
+      return List.of(Path.of(property));
     }
     String env = System.getenv(TRACES_ENV);
     if (env != null && !env.isBlank()) {
-      candidates.add(Path.of(env));
+      return List.of(Path.of(env));
     }
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
       candidates.add(dir.resolve(SHARED_TRACES));
@@ -66,14 +70,14 @@ public final class TraceFiles {
 
   /**
    * Resolves {@code name}: as given if that file exists, else relative to the traces folder
-   * ({@code arc/OLTP.lis.xz}).
+   * ({@code arc/OLTP.lis.xz}): {@code tracesDir} when not null, else {@link #tracesDir()}.
    */
-  public static Path resolve(String name) throws FileNotFoundException {
+  public static Path resolve(String name, Path tracesDir) throws FileNotFoundException {
     Path direct = Path.of(name);
     if (Files.isRegularFile(direct)) {
       return direct;
     }
-    Optional<Path> dir = tracesDir();
+    Optional<Path> dir = tracesDir != null ? Optional.of(tracesDir) : tracesDir();
     if (dir.isPresent() && Files.isRegularFile(dir.get().resolve(name))) {
       return dir.get().resolve(name);
     }
@@ -84,12 +88,20 @@ public final class TraceFiles {
 
   /** Reads a whole trace into memory; the format comes from the folder unless given. */
   public static Trace load(Path file, TraceFormat format) throws IOException {
+    return load(file, format, null);
+  }
+
+  /**
+   * Reads a whole trace into memory; the format comes from the folder unless given. The trace is
+   * named relative to {@code tracesDir} (or the default traces folder) when inside it.
+   */
+  public static Trace load(Path file, TraceFormat format, Path tracesDir) throws IOException {
     TraceFormat effective = format != null ? format : TraceFormat.ofPath(file);
     if (effective == null) {
       throw new IllegalArgumentException("cannot tell the format of " + file
           + " from its folder; pass --format (" + TraceFormat.knownNames() + ")");
     }
-    Trace.Builder builder = new Trace.Builder(displayName(file), effective.weighted());
+    Trace.Builder builder = new Trace.Builder(displayName(file, tracesDir), effective.weighted());
     try (InputStream in = open(file)) {
       effective.read(in, builder);
     } catch (IllegalArgumentException e) {
@@ -127,8 +139,8 @@ public final class TraceFiles {
   }
 
   /** {@code arc/OLTP.lis.xz} for a file in the traces folder, else the path as given. */
-  static String displayName(Path file) {
-    Optional<Path> dir = tracesDir();
+  static String displayName(Path file, Path tracesDir) {
+    Optional<Path> dir = tracesDir != null ? Optional.of(tracesDir) : tracesDir();
     Path absolute = file.toAbsolutePath().normalize();
     if (dir.isPresent()) {
       Path root = dir.get().toAbsolutePath().normalize();

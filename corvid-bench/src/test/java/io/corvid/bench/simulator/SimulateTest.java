@@ -40,10 +40,42 @@ class SimulateTest {
     Files.writeString(dir.resolve("lirs/tiny.trace"), "1\n1\n2\n1\n");
     Result result = run("--traces-dir", dir.toString(), "--trace", "lirs/tiny.trace",
         "--policy", "opt", "--capacity", "1");
-    System.clearProperty(TraceFiles.TRACES_PROPERTY);
     assertThat(result.exitCode()).as(result.err()).isZero();
     assertThat(result.out()).contains("trace lirs/tiny.trace: 4 requests");
     assertThat(result.out()).containsPattern("(?m)^\\s+1\\s+50\\.00$");
+  }
+
+  @Test
+  void compareShowsEveryPolicyAndLruMatchesAnIndependentCount(@TempDir Path dir) throws Exception {
+    Trace trace = Traces.skewed(21, 20_000, 2_000, 2.5);
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < trace.requestCount(); i++) {
+      text.append(trace.originalKey(trace.request(i))).append('\n');
+    }
+    Path file = Files.writeString(dir.resolve("skewed.trace"), text);
+    Result result = run("--trace", file.toString(), "--format", "lirs", "--compare", "--capacity", "200");
+    assertThat(result.exitCode()).as(result.err()).isZero();
+    assertThat(result.out()).containsPattern("capacity\\s+LRU\\s+LFU\\s+W-TinyLFU\\s+Caffeine\\s+OPT\\n");
+    assertThat(result.out()).contains("io.corvid.storage.policy.WTinyLfuPolicy");
+    String lru = String.format(java.util.Locale.ROOT, "%.2f",
+        HitRatioTable.percent(ReplacementPolicyReplayTest.linkedHashMapLruHits(trace, 200), trace.requestCount()));
+    assertThat(result.out()).containsPattern("(?m)^\\s+200\\s+" + java.util.regex.Pattern.quote(lru) + "\\s");
+  }
+
+  @Test
+  void weightedTraceCapacityIsInBytes(@TempDir Path dir) throws Exception {
+    Files.createDirectories(dir.resolve("adapt_size"));
+    StringBuilder text = new StringBuilder();
+    java.util.Random random = new java.util.Random(5);
+    for (int i = 0; i < 5_000; i++) {
+      int id = (int) (300 * Math.pow(random.nextDouble(), 2));
+      text.append(i).append(' ').append(id).append(' ').append(100 + id * 7 % 900).append('\n');
+    }
+    Path file = Files.writeString(dir.resolve("adapt_size/w.trace"), text);
+    Result result = run("--trace", file.toString(), "--compare", "--policy", "random", "--capacity", "20000");
+    assertThat(result.exitCode()).as(result.err()).isZero();
+    assertThat(result.out()).contains("(weighted: capacity in bytes)");
+    assertThat(result.out()).containsPattern("(?m)^\\s+20,000(\\s+\\d+\\.\\d\\d){6}$");
   }
 
   @Test
