@@ -15,6 +15,8 @@ public final class Request {
   static final int ARENA_RETAIN_BYTES = 64 * 1024;
   private static final int INITIAL_ARENA_BYTES = 512;
   private static final int INITIAL_ARGS = 8;
+  /** The largest array the JVMs we run on allocate; RespLimits keeps requests below it. */
+  private static final long MAX_ARENA_BYTES = RespLimits.MAX_REQUEST_BYTES_CEILING;
 
   byte[] arena = new byte[INITIAL_ARENA_BYTES];
   int arenaUsed;
@@ -115,11 +117,7 @@ public final class Request {
 
   /** Reserves room for an argument of {@code len} bytes and returns its offset in the arena. */
   int beginArg(int len) {
-    if (argc == offsets.length) {
-      int n = offsets.length * 2;
-      offsets = java.util.Arrays.copyOf(offsets, n);
-      lengths = java.util.Arrays.copyOf(lengths, n);
-    }
+    ensureSlots();
     ensureArena(len);
     int off = arenaUsed;
     offsets[argc] = off;
@@ -134,11 +132,64 @@ public final class Request {
     System.arraycopy(src, off, arena, at, len);
   }
 
+  /**
+   * Opens an empty argument at the end of the arena; {@link #appendToLastArg} fills it. The
+   * argument's final size is not reserved: it grows as its bytes arrive.
+   */
+  void startArg() {
+    ensureSlots();
+    offsets[argc] = arenaUsed;
+    lengths[argc] = 0;
+    argc++;
+  }
+
+  /**
+   * Moves {@code n} readable bytes of {@code in} to the end of the last argument. {@code
+   * stillExpected} (at least {@code n}) is how many bytes the argument still lacks, so the arena
+   * never grows past what the declared length needs.
+   */
+  void appendToLastArg(io.netty.buffer.ByteBuf in, int n, long stillExpected) {
+    appendRaw(in, n, stillExpected);
+    lengths[argc - 1] += n;
+  }
+
+  /** Moves {@code n} readable bytes of {@code in} to the arena without making them an argument. */
+  void appendRaw(io.netty.buffer.ByteBuf in, int n, long stillExpected) {
+    ensureArena(n, stillExpected);
+    in.readBytes(arena, arenaUsed, n);
+    arenaUsed += n;
+  }
+
+  /** Records an argument that is already in the arena (inline commands are split in place). */
+  void addSlice(int off, int len) {
+    ensureSlots();
+    offsets[argc] = off;
+    lengths[argc] = len;
+    argc++;
+  }
+
+  private void ensureSlots() {
+    if (argc == offsets.length) {
+      int n = offsets.length * 2;
+      offsets = java.util.Arrays.copyOf(offsets, n);
+      lengths = java.util.Arrays.copyOf(lengths, n);
+    }
+  }
+
   private void ensureArena(int more) {
+    ensureArena(more, MAX_ARENA_BYTES);
+  }
+
+  /**
+   * Makes room for {@code more} bytes, doubling for amortised growth but never past {@code
+   * upTo} bytes beyond what is used, so a 512 MiB argument ends in a 512 MiB array, not 1 GiB.
+   */
+  private void ensureArena(int more, long upTo) {
     long need = (long) arenaUsed + more;
     if (need > arena.length) {
-      long n = Math.max(need, Math.min((long) arena.length * 2, Integer.MAX_VALUE - 16));
-      if (n > Integer.MAX_VALUE - 16) {
+      long cap = Math.max(need, Math.min((long) arenaUsed + Math.max(upTo, more), MAX_ARENA_BYTES));
+      long n = Math.max(need, Math.min((long) arena.length * 2, cap));
+      if (n > MAX_ARENA_BYTES) {
         throw new IllegalStateException("request too large");
       }
       arena = java.util.Arrays.copyOf(arena, (int) n);

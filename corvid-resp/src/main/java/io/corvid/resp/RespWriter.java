@@ -22,6 +22,7 @@ public final class RespWriter {
   private static final byte[] EMPTY_ARRAY = ascii("*0\r\n");
   private static final byte[] TRUE_3 = ascii("#t\r\n");
   private static final byte[] FALSE_3 = ascii("#f\r\n");
+  private static final byte[] TXT_PREFIX = ascii("txt:");
 
   private static final int SMALL_INTS = 1024;
   private static final byte[][] INTEGER_REPLIES = new byte[SMALL_INTS][];
@@ -72,6 +73,11 @@ public final class RespWriter {
         out.writeByte(' ');
       } else if (c < 0x80) {
         out.writeByte(c);
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < message.length()
+          && Character.isLowSurrogate(message.charAt(i + 1))) {
+        out.writeCharSequence(message.subSequence(i, i + 2), StandardCharsets.UTF_8);
+        i++;
       } else {
         out.writeCharSequence(String.valueOf(c), StandardCharsets.UTF_8);
       }
@@ -203,12 +209,58 @@ public final class RespWriter {
       out.writeByte('=');
       writeDecimal(out, bytes.length + 4);
       out.writeBytes(CRLF);
-      out.writeBytes(ascii("txt:"));
+      out.writeBytes(TXT_PREFIX);
       out.writeBytes(bytes);
       out.writeBytes(CRLF);
     } else {
       bulk(out, bytes);
     }
+  }
+
+  /**
+   * Verbatim text with its three-letter format ({@code txt}, {@code mkd}) in RESP3, a bulk string
+   * of the text alone in RESP2.
+   */
+  public static void verbatim(ByteBuf out, RespVersion v, String format, byte[] text) {
+    if (format.length() != 3) {
+      throw new IllegalArgumentException("verbatim format must have 3 characters: " + format);
+    }
+    if (v == RespVersion.RESP3) {
+      out.writeByte('=');
+      writeDecimal(out, text.length + 4);
+      out.writeBytes(CRLF);
+      out.writeCharSequence(format, StandardCharsets.US_ASCII);
+      out.writeByte(':');
+      out.writeBytes(text);
+      out.writeBytes(CRLF);
+    } else {
+      bulk(out, text);
+    }
+  }
+
+  /**
+   * A big number: {@code (digits} in RESP3, a bulk string in RESP2 (Redis's addReplyBigNum).
+   * {@code digits} is an optional {@code -} and decimal digits.
+   */
+  public static void bigNumber(ByteBuf out, RespVersion v, String digits) {
+    if (v == RespVersion.RESP3) {
+      out.writeByte('(');
+      out.writeCharSequence(digits, StandardCharsets.US_ASCII);
+      out.writeBytes(CRLF);
+    } else {
+      bulk(out, digits);
+    }
+  }
+
+  /**
+   * Attributes ({@code |pairs}) that precede the next reply; the caller writes {@code 2 * pairs}
+   * values, then the reply itself. RESP3 only: RESP2 has no attributes and Redis never sends them
+   * to a RESP2 client, so the caller must skip them there.
+   */
+  public static void attributeHeader(ByteBuf out, long pairs) {
+    out.writeByte('|');
+    writeDecimal(out, pairs);
+    out.writeBytes(CRLF);
   }
 
   /** Writes the decimal digits of {@code value} with no allocation. */
