@@ -4,8 +4,9 @@
 # What it does
 #   1. Starts a Corvid node ($CORVID_CMD --port P) and a Redis server (no persistence:
 #      --save '' --appendonly no), each on its own free loopback port.
-#   2. Runs redis-benchmark against them in alternation (Corvid, Redis, Corvid, Redis, ...)
-#      for --rounds rounds: -c 50 -d 100 -n <requests> -t get,set at -P 1 and -P 16.
+#   2. Warms both up (one untimed pass, so the JVM's JIT has compiled the hot path), then runs
+#      redis-benchmark against them in alternation (Corvid, Redis, Corvid, Redis, ...) for
+#      --rounds rounds: -c 50 -d 100 -n <requests> -t get,set at -P 1 and -P 16.
 #   3. Memory per key: a fresh server of each kind, RSS (/proc/PID/status VmRSS) before and after
 #      a fill of exactly --fill-keys distinct 16-byte keys (key:000000000000 ...) with 100-byte
 #      values, sent with redis-cli --pipe; (RSS after - RSS before) / keys = bytes per key.
@@ -38,6 +39,7 @@ REDIS_CLI=${REDIS_CLI:-redis-cli}
 
 ROUNDS=3
 REQUESTS=200000
+WARMUP_REQUESTS=100000
 CLIENTS=50
 PIPELINES="1 16"
 FILL_KEYS=1000000
@@ -52,6 +54,8 @@ Usage: bench/redis-compare.sh [options]
 
   --rounds N        alternating rounds per test (default $ROUNDS)
   --requests N      redis-benchmark -n (default $REQUESTS)
+  --warmup N        requests per test and server run once first and discarded, so a JVM's JIT
+                    has compiled the hot path before timing (default $WARMUP_REQUESTS; 0: none)
   --clients N       redis-benchmark -c (default $CLIENTS)
   --pipelines "P.." pipeline depths, -P (default "$PIPELINES")
   --fill-keys N     keys in the memory fill (default $FILL_KEYS; 0 skips the fill)
@@ -73,6 +77,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) ROUNDS=${2:?}; shift 2 ;;
     --requests) REQUESTS=${2:?}; shift 2 ;;
+    --warmup) WARMUP_REQUESTS=${2:?}; shift 2 ;;
     --clients) CLIENTS=${2:?}; shift 2 ;;
     --pipelines) PIPELINES=${2:?}; shift 2 ;;
     --fill-keys) FILL_KEYS=${2:?}; shift 2 ;;
@@ -82,7 +87,7 @@ while [[ $# -gt 0 ]]; do
     *) usage >&2; die "unknown option '$1'" ;;
   esac
 done
-for n in "$ROUNDS" "$REQUESTS" "$CLIENTS" "$FILL_KEYS"; do
+for n in "$ROUNDS" "$REQUESTS" "$WARMUP_REQUESTS" "$CLIENTS" "$FILL_KEYS"; do
   [[ "$n" =~ ^[0-9]+$ ]] || die "not a number: '$n'"
 done
 [[ "$ROUNDS" -ge 1 ]] || die "--rounds must be at least 1"
@@ -139,6 +144,9 @@ stop_pid() {
 
 cleanup() {
   local pid
+  if [[ -n "${BENCH_PID:-}" ]]; then
+    kill -TERM "$BENCH_PID" 2>/dev/null || true
+  fi
   for pid in "${STARTED_PIDS[@]+"${STARTED_PIDS[@]}"}"; do
     stop_pid "$pid"
   done
@@ -225,10 +233,23 @@ used_memory() {
 RESULTS="$WORK/results.csv" # server,pipeline,test,round,rps,p50,p99
 : >"$RESULTS"
 
+# run_benchmark PORT REQUESTS PIPELINE: output in $WORK/benchmark.csv. Runs in the background and
+# waits, so a TERM or INT stops the script at once rather than after the client finishes.
+BENCH_PID=""
+run_benchmark() {
+  "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$1" -c "$CLIENTS" -d "$VALUE_BYTES" -n "$2" \
+    -t get,set -P "$3" --csv >"$WORK/benchmark.csv" 2>/dev/null &
+  BENCH_PID=$!
+  local status=0
+  wait "$BENCH_PID" || status=$?
+  BENCH_PID=""
+  return "$status"
+}
+
 bench_once() {
   local name=$1 port=$2 pipeline=$3 round=$4 out
-  out=$("$REDIS_BENCHMARK" -h 127.0.0.1 -p "$port" -c "$CLIENTS" -d "$VALUE_BYTES" -n "$REQUESTS" \
-    -t get,set -P "$pipeline" --csv 2>/dev/null) || die "redis-benchmark failed against $name"
+  run_benchmark "$port" "$REQUESTS" "$pipeline" || die "redis-benchmark failed against $name"
+  out=$(cat "$WORK/benchmark.csv")
   echo "$out" | tr -d '\r' | awk -F'","' -v s="$name" -v p="$pipeline" -v r="$round" '
     NR > 1 && NF >= 7 {
       gsub(/"/, "", $1); gsub(/"/, "", $7)
@@ -267,6 +288,15 @@ for name in $SERVERS; do
   echo "  $name on 127.0.0.1:$PORT (pid $SERVER_PID)" >&2
 done
 
+if [[ "$WARMUP_REQUESTS" -gt 0 ]]; then
+  echo "warm-up: $WARMUP_REQUESTS requests per test, pipeline and server (not timed)" >&2
+  for pipeline in $PIPELINES; do
+    for i in "${!NAMES[@]}"; do
+      run_benchmark "${PORTS[$i]}" "$WARMUP_REQUESTS" "$pipeline" \
+        || die "redis-benchmark warm-up failed against ${NAMES[$i]}"
+    done
+  done
+fi
 echo "throughput: $ROUNDS rounds, -c $CLIENTS -d $VALUE_BYTES -n $REQUESTS -t get,set, -P {$PIPELINES}" >&2
 for round in $(seq 1 "$ROUNDS"); do
   for pipeline in $PIPELINES; do
@@ -356,7 +386,7 @@ COMMAND="bench/redis-compare.sh${ORIGINAL_ARGS:+ $ORIGINAL_ARGS}"
 report() {
   echo "Date: $STAMP. Machine: $MACHINE."
   echo "Command: \`$COMMAND\`$([[ " $SERVERS " == *" corvid "* ]] && echo " with CORVID_CMD='$CORVID_CMD'")."
-  echo "redis-benchmark -c $CLIENTS -d $VALUE_BYTES -n $REQUESTS -t get,set; medians of $ROUNDS alternating rounds; ratio = Corvid/Redis (ops/s: higher is better for Corvid; latency: lower is)."
+  echo "redis-benchmark -c $CLIENTS -d $VALUE_BYTES -n $REQUESTS -t get,set after an untimed warm-up of $WARMUP_REQUESTS requests per test; medians of $ROUNDS alternating rounds; ratio = Corvid/Redis (ops/s: higher is better for Corvid; latency: lower is)."
   echo
   echo "$THROUGHPUT"
   if [[ -n "$MEMORY_TABLE" ]]; then
