@@ -95,7 +95,9 @@ public final class Simulate implements Callable<Integer> {
     if (compare) {
       names.addAll(SimulatedPolicies.COMPARE);
     }
-    names.addAll(policies);
+    for (String policy : policies) {
+      names.add(SimulatedPolicies.normalise(policy));
+    }
     if (names.isEmpty()) {
       names.add("lru");
     }
