@@ -34,7 +34,8 @@ public final class TraceFiles {
 
   /**
    * The shared traces folder: the system property, else the environment variable, else the first
-   * {@code shared/traces} found in the working directory or one of its ancestors (so that
+   * {@code shared/traces} found in the working directory or one of its ancestors, then in an
+   * ancestor of the simulator's own code (so that
    * {@code /work/shared/traces} is found from {@code /work/wt/bench/corvid-bench}, and a CI
    * clone finds {@code ../shared/traces}).
    */
@@ -65,7 +66,25 @@ public final class TraceFiles {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
       candidates.add(dir.resolve(SHARED_TRACES));
     }
+    // Then beside the code itself (corvid-bench/target/classes or the benchmarks jar), so that
+    // bin/corvid simulate finds the traces from any working directory.
+    Optional<Path> code = codeLocation();
+    for (Path dir = code.orElse(null); dir != null; dir = dir.getParent()) {
+      Path candidate = dir.resolve(SHARED_TRACES);
+      if (!candidates.contains(candidate)) {
+        candidates.add(candidate);
+      }
+    }
     return candidates;
+  }
+
+  private static Optional<Path> codeLocation() {
+    try {
+      java.security.CodeSource source = TraceFiles.class.getProtectionDomain().getCodeSource();
+      return source == null ? Optional.empty() : Optional.of(Path.of(source.getLocation().toURI()).toAbsolutePath());
+    } catch (java.net.URISyntaxException | RuntimeException e) {
+      return Optional.empty();
+    }
   }
 
   /**
