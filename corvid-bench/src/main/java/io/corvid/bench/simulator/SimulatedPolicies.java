@@ -37,9 +37,9 @@ public final class SimulatedPolicies {
 
   /** Looks up {@code --policy} values; unknown names fail with the list of known ones. */
   /**
-   * One of the storage engine's policies, made by its own factory
-   * ({@link Policies#create}) exactly as the keyspace makes it; for a weighted trace W-TinyLFU
-   * is built in its weighted mode, as the keyspace builds it for byte budgets.
+   * One of the storage engine's policies, made by its own factory ({@link Policies#create}): the
+   * classes and defaults the keyspace constructs; for a weighted trace W-TinyLFU is built in its
+   * weighted mode, as the keyspace builds it for byte budgets.
    */
   static SimulatedPolicy corvid(String column, String name, long nanosPerRequest) {
     String className = Policies.create(name, 1, io.corvid.common.Clock.SYSTEM).getClass().getName();
