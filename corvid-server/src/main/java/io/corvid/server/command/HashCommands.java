@@ -273,8 +273,15 @@ public final class HashCommands {
         ctx.replyNull();
         return;
       }
-      byte[][] fields = collect(ctx, ref, false);
-      ctx.replyBulk(fields[2 * ThreadLocalRandom.current().nextInt(fields.length / 2)]);
+      int pick = ThreadLocalRandom.current().nextInt(ctx.keyspace().hashLength(ref));
+      byte[][] field = new byte[1][];
+      int[] index = {0};
+      ctx.keyspace().hashForEach(ref, (f, fOff, fLen, v, vOff, vLen) -> {
+        if (index[0]++ == pick) {
+          field[0] = java.util.Arrays.copyOfRange(f, fOff, fOff + fLen);
+        }
+      });
+      ctx.replyBulk(field[0]);
       return;
     }
     long count = RedisIntegers.parse(rq.buffer(), rq.offset(2), rq.length(2), Errors.NOT_INTEGER);
