@@ -1,5 +1,6 @@
 package io.corvid.bench.simulator;
 
+import io.corvid.common.Clock;
 import io.corvid.storage.policy.Policies;
 import io.corvid.storage.policy.ReplacementPolicy;
 import io.corvid.storage.policy.WTinyLfuPolicy;
@@ -35,19 +36,18 @@ public final class SimulatedPolicies {
     return byName;
   }
 
-  /** Looks up {@code --policy} values; unknown names fail with the list of known ones. */
   /**
    * One of the storage engine's policies, made by its own factory ({@link Policies#create}): the
    * classes and defaults the keyspace constructs; for a weighted trace W-TinyLFU is built in its
    * weighted mode, as the keyspace builds it for byte budgets.
    */
   static SimulatedPolicy corvid(String column, String name, long nanosPerRequest) {
-    String className = Policies.create(name, 1, io.corvid.common.Clock.SYSTEM).getClass().getName();
+    String className = Policies.create(name, 1, Clock.SYSTEM).getClass().getName();
     return new ReplacementPolicyReplay(column, className + " (Corvid storage engine)",
         (capacity, clock, weighted) -> create(name, capacity, clock, weighted), nanosPerRequest);
   }
 
-  private static ReplacementPolicy create(String name, long capacity, io.corvid.common.Clock clock,
+  private static ReplacementPolicy create(String name, long capacity, Clock clock,
       boolean weighted) {
     if (weighted && name.equals("wtinylfu")) {
       return new WTinyLfuPolicy(capacity, true, WEIGHTED_WTINYLFU_SEED);
@@ -55,6 +55,7 @@ public final class SimulatedPolicies {
     return Policies.create(name, capacity, clock);
   }
 
+  /** Looks up {@code --policy} values; unknown names fail with the list of known ones. */
   static List<SimulatedPolicy> named(List<String> names, long nanosPerRequest) {
     Map<String, SimulatedPolicy> known = all(nanosPerRequest);
     List<SimulatedPolicy> chosen = new ArrayList<>();
