@@ -71,11 +71,6 @@ public final class RequestParser {
   /** Redis's string2ll rejects numbers written with LONG_STR_SIZE (21) or more characters. */
   private static final int MAX_NUMBER_CHARS = 20;
   private static final long ULLONG_MAX_DIV_10 = Long.divideUnsigned(-1L, 10);
-  /**
-   * Header lines up to this long (with their {@code \r\n}) are found with one search instead of
-   * byte by byte: every valid {@code *n} / {@code $n} line fits.
-   */
-  private static final int FAST_LINE_WINDOW = 32;
 
   static final String INVALID_MULTIBULK_LENGTH = "Protocol error: invalid multibulk length";
   static final String INVALID_BULK_LENGTH = "Protocol error: invalid bulk length";
@@ -283,9 +278,6 @@ public final class RequestParser {
       return false;
     }
     HeaderLineScanner h = headerScanner;
-    if (h.lineBytes == 0 && !h.sawCr && h.scanWholeLine(in, from, from + readable)) {
-      return true;
-    }
     h.verdict = HeaderLineScanner.MORE;
     int stop = in.forEachByte(from, readable, h);
     in.readerIndex(stop < 0 ? from + readable : stop + 1);
@@ -381,36 +373,6 @@ public final class RequestParser {
       zeroOnly = false;
       numberBad = false;
       magnitude = 0;
-    }
-
-    /**
-     * The common case: the whole line and the byte after its {@code \r} are already readable.
-     * Finds the {@code \r} with one search and consumes the line at once, with exactly the result
-     * {@link #process} would give byte by byte. Declines (returns false, consuming nothing) when
-     * the line is not all there, is longer than {@value #FAST_LINE_WINDOW} bytes, or would hit a
-     * limit, so that the byte-by-byte path reports exactly what Redis would.
-     */
-    boolean scanWholeLine(ByteBuf in, int from, int end) {
-      int window = Math.min(end - from, FAST_LINE_WINDOW);
-      int cr = in.indexOf(from, from + window, (byte) '\r');
-      if (cr < 0 || cr + 1 >= end) {
-        return false;
-      }
-      int bytesBeforeCr = cr - from;
-      long lineTotal = bytesBeforeCr + 2L;
-      if (bytesBeforeCr > limits.maxInlineLength()
-          || requestBytes + lineTotal > limits.maxRequestBytes()) {
-        return false;
-      }
-      first = in.getByte(from);
-      for (int i = from + 1; i < cr; i++) {
-        numberChar(in.getByte(i));
-      }
-      lineBytes = bytesBeforeCr;
-      sawCr = true;
-      requestBytes += lineTotal;
-      in.readerIndex(cr + 2);
-      return true;
     }
 
     @Override

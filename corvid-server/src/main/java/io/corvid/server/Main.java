@@ -36,7 +36,7 @@ public final class Main implements Callable<Integer> {
     return 0;
   }
 
-  @Command(name = "server", mixinStandardHelpOptions = true,
+  @Command(name = "server", mixinStandardHelpOptions = true, version = "Corvid " + Node.VERSION,
       description = "Starts a node. Defaults are Redis 7's; see corvid.conf for every option.")
   static final class Server implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "redis.conf-style file; command-line options override it")

@@ -150,6 +150,10 @@ public final class ServerConfig {
         () -> lfuDecayTime, v -> lfuDecayTime = (int) v));
     add(new IntOption("hz", "background task frequency (active expiry, client timeouts), clamped to 1..500", true,
         0, Integer.MAX_VALUE, () -> hz, v -> hz = (int) Math.max(MIN_HZ, Math.min(MAX_HZ, v))));
+    // Redis persistence settings, reported so tools that read them (redis-benchmark, monitoring)
+    // see "no persistence"; Corvid keeps data in memory only.
+    add(new FixedOption("save", "RDB snapshots: always off (Corvid does not persist)", ""));
+    add(new FixedOption("appendonly", "append-only file: always off (Corvid does not persist)", "no"));
     onChange(name -> {
       if (name.equals("proto-max-bulk-len") || name.equals("max-multibulk-length") || name.equals("max-inline-length")
           || name.equals("client-query-buffer-limit")) {
@@ -322,6 +326,27 @@ public final class ServerConfig {
     }
 
     @Override void apply(Object value) { setter.accept((Long) value); }
+  }
+
+  /** A setting Corvid reports for compatibility but does not support changing. */
+  static final class FixedOption extends Option {
+    private final String value;
+
+    FixedOption(String name, String description, String value) {
+      super(name, description, false);
+      this.value = value;
+    }
+
+    @Override public String get() { return value; }
+
+    @Override Object parse(String v) throws ConfigException {
+      if (!v.trim().equals(value)) {
+        throw new ConfigException("Corvid keeps data in memory only; '" + name + "' can only be '" + value + "'");
+      }
+      return value;
+    }
+
+    @Override void apply(Object v) { }
   }
 
   static final class MemoryOption extends Option {

