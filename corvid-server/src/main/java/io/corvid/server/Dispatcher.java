@@ -1,0 +1,139 @@
+package io.corvid.server;
+
+import io.corvid.resp.Request;
+import io.corvid.resp.RespWriter;
+import io.corvid.server.command.CommandException;
+import io.corvid.server.command.CommandSpec;
+import io.corvid.server.command.Errors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * From a parsed request to a reply, in Redis's order of checks (processCommand in server.c):
+ * lookup (unknown command, unknown subcommand), arity, authentication, the RESP2 subscribed-state
+ * restriction, MULTI queueing, OOM for denyoom commands, then the call itself under the node lock
+ * with its commandstats and slow log bookkeeping. Any rejection inside MULTI marks the
+ * transaction so EXEC answers EXECABORT.
+ */
+public final class Dispatcher {
+  private static final Logger log = LoggerFactory.getLogger("corvid");
+  /** Redis lists at most this many arguments of an unknown command in its error. */
+  private static final int UNKNOWN_COMMAND_ARGS_SHOWN = 128;
+
+  private final Node node;
+  private final ReentrantLock lock;
+
+  Dispatcher(Node node) {
+    this.node = node;
+    this.lock = node.lock();
+  }
+
+  void dispatch(ClientConnection c, Request r) {
+    lock.lock();
+    try {
+      dispatchLocked(c, r);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void dispatchLocked(ClientConnection c, Request r) {
+    CommandSpec spec = node.commands().find(r.buffer(), r.offset(0), r.length(0));
+    if (spec == null) {
+      reject(c, null, unknownCommand(r));
+      return;
+    }
+    if (spec.isContainer() && (r.argc() >= 2 || spec.implementation() == null)) {
+      if (r.argc() < 2) {
+        reject(c, spec, Errors.wrongArity(spec.name()));
+        return;
+      }
+      CommandSpec sub = spec.subcommands().find(r.buffer(), r.offset(1), r.length(1));
+      if (sub == null) {
+        reject(c, spec, Errors.unknownSubcommand(r.string(1), spec.name()));
+        return;
+      }
+      spec = sub;
+    }
+    if (!spec.arityOk(r.argc())) {
+      reject(c, spec, Errors.wrongArity(spec.name()));
+      return;
+    }
+    if (!c.authenticated() && !spec.has(CommandSpec.FLAG_NO_AUTH)) {
+      reject(c, spec, Errors.NOAUTH);
+      return;
+    }
+    if (c.resp() == io.corvid.resp.RespVersion.RESP2 && c.subscriptionCount() > 0
+        && !spec.has(CommandSpec.FLAG_ALLOWED_IN_SUBSCRIBE)) {
+      reject(c, spec, "ERR Can't execute '" + spec.name()
+          + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+      return;
+    }
+    if (c.inMulti() && !spec.has(CommandSpec.FLAG_NOT_QUEUED)) {
+      if (spec.has(CommandSpec.FLAG_NO_MULTI)) {
+        reject(c, spec, "ERR Command not allowed inside a transaction");
+        return;
+      }
+      if (spec.has(CommandSpec.FLAG_DENYOOM) && !node.keyspace().evictIfNeeded()) {
+        reject(c, spec, Errors.OOM);
+        return;
+      }
+      c.queue(r, spec);
+      RespWriter.queued(c.out());
+      return;
+    }
+    if (spec.has(CommandSpec.FLAG_DENYOOM) && !node.keyspace().evictIfNeeded()) {
+      reject(c, spec, Errors.OOM);
+      return;
+    }
+    call(c, spec, r);
+  }
+
+  /** Runs one command (lock held): used for direct calls and for each command of EXEC. */
+  public void call(ClientConnection c, CommandSpec spec, Request r) {
+    c.setCurrent(r, spec);
+    long start = System.nanoTime();
+    boolean failed = false;
+    try {
+      spec.implementation().execute(c);
+    } catch (CommandException e) {
+      failed = true;
+      node.errorReplies++;
+      RespWriter.error(c.out(), e.getMessage());
+    } catch (RuntimeException e) {
+      failed = true;
+      node.errorReplies++;
+      log.error("Command '{}' failed unexpectedly", spec.name(), e);
+      RespWriter.error(c.out(), "ERR internal error in '" + spec.name() + "': " + e);
+    }
+    long micros = (System.nanoTime() - start) / 1000;
+    spec.recordCall(micros, failed);
+    node.commandsProcessed++;
+    long slower = node.config().slowlogLogSlowerThanMicros();
+    if (slower >= 0 && micros >= slower && !spec.name().equals("exec")) {
+      node.slowLog().add(r, node.clock().currentTimeMillis() / 1000, micros, c.peer(), c.clientName(),
+          node.config().slowlogMaxLen());
+    }
+  }
+
+  private void reject(ClientConnection c, CommandSpec spec, String error) {
+    if (spec != null) {
+      spec.recordRejected();
+    }
+    node.errorReplies++;
+    c.flagMultiError();
+    RespWriter.error(c.out(), error);
+  }
+
+  private static String unknownCommand(Request r) {
+    List<String> args = new ArrayList<>();
+    for (int i = 1; i < r.argc() && i <= UNKNOWN_COMMAND_ARGS_SHOWN; i++) {
+      args.add(r.string(i));
+    }
+    return Errors.unknownCommand(r.string(0), args);
+  }
+
+}

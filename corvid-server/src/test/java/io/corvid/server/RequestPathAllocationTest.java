@@ -1,0 +1,98 @@
+package io.corvid.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.corvid.common.Clock;
+import io.corvid.server.config.ServerConfig;
+import io.corvid.storage.Keyspace;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole request path in process — cumulation, parser, command lookup, dispatcher with its
+ * lock and stats, GET/SET, reply buffer, flush — on an {@link EmbeddedChannel}, measuring heap
+ * allocation per request with the thread's allocation counter. Per-batch costs (the channel's own
+ * promise and queue entries, the reply buffer's wrapper) are allowed; per-request costs are not.
+ */
+class RequestPathAllocationTest {
+  private static final int REQUESTS_PER_BATCH = 1000;
+  private static final int WARMUP_BATCHES = 300;
+  private static final int MEASURED_BATCHES = 100;
+  /** Allowed heap bytes per request, for the per-batch overhead spread over the batch. */
+  private static final double MAX_BYTES_PER_REQUEST = 8;
+
+  private Keyspace keyspace;
+  private EmbeddedChannel channel;
+
+  @BeforeEach
+  void setUp() {
+    ServerConfig config = new ServerConfig();
+    config.onChange(name -> { });
+    keyspace = Keyspace.create(config.storageConfig(), Clock.SYSTEM);
+    Node node = new Node(config, keyspace, Clock.SYSTEM);
+    channel = new EmbeddedChannel(new ClientConnection(node));
+    channel.config().setAllocator(PooledByteBufAllocator.DEFAULT);
+  }
+
+  @AfterEach
+  void tearDown() {
+    channel.finishAndReleaseAll();
+    keyspace.close();
+  }
+
+  /** One pipelined batch of {@link #REQUESTS_PER_BATCH} copies of a command, as bytes. */
+  private static byte[] batch(String... command) {
+    StringBuilder one = new StringBuilder("*").append(command.length).append("\r\n");
+    for (String a : command) {
+      one.append('$').append(a.length()).append("\r\n").append(a).append("\r\n");
+    }
+    return one.toString().repeat(REQUESTS_PER_BATCH).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** Feeds batches as a socket read would: in a pooled direct buffer, like the transport's. */
+  private long run(byte[] batch, int batches, int expectedReplyBytes) {
+    long replyBytes = 0;
+    for (int i = 0; i < batches; i++) {
+      channel.writeInbound(PooledByteBufAllocator.DEFAULT.directBuffer(batch.length).writeBytes(batch));
+      ByteBuf out;
+      while ((out = channel.readOutbound()) != null) {
+        replyBytes += out.readableBytes();
+        out.release();
+      }
+    }
+    assertThat(replyBytes).isEqualTo((long) expectedReplyBytes * REQUESTS_PER_BATCH * batches);
+    return replyBytes;
+  }
+
+  private void assertAllocationFree(byte[] batch, int replyBytesPerRequest) {
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    run(batch, WARMUP_BATCHES, replyBytesPerRequest);
+    long before = threads.getCurrentThreadAllocatedBytes();
+    run(batch, MEASURED_BATCHES, replyBytesPerRequest);
+    long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+    double perRequest = (double) allocated / (MEASURED_BATCHES * REQUESTS_PER_BATCH);
+    assertThat(perRequest).as("heap bytes allocated per request (%d in total)", allocated).isLessThan(MAX_BYTES_PER_REQUEST);
+  }
+
+  @Test
+  void pipelinedGetAllocatesNothingPerRequest() {
+    run(batch("SET", "key:1", "value-of-key-1"), 1, "+OK\r\n".length());
+    assertAllocationFree(batch("GET", "key:1"), "$14\r\nvalue-of-key-1\r\n".length());
+  }
+
+  @Test
+  void pipelinedSetAllocatesNothingPerRequest() {
+    assertAllocationFree(batch("SET", "key:2", "value-of-key-2"), "+OK\r\n".length());
+  }
+
+  @Test
+  void pipelinedPingAllocatesNothingPerRequest() {
+    assertAllocationFree(batch("PING"), "+PONG\r\n".length());
+  }
+}
