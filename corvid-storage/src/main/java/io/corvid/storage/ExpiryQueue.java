@@ -3,7 +3,7 @@ package io.corvid.storage;
 import java.util.Arrays;
 
 /**
- * The expiry times of volatile keys, as an indexed binary min-heap ordered by time: the soonest
+ * The expiry times of volatile keys, as an indexed 4-ary min-heap ordered by time: the soonest
  * expiry is at the root, so the active expire cycle removes keys exactly in expiry order, with
  * O(log n) per key, and volatile-ttl finds its victim in O(1).
  *
@@ -21,7 +21,9 @@ import java.util.Arrays;
  * nothing.
  *
  * <h2>Invariants</h2>
- * {@code times[parent(i)] <= times[i]}; {@code position[nodes[i]] == i} for i < size.
+ * {@code times[(i - 1) / 4] <= times[i]}; {@code position[nodes[i]] == i} for i < size. Four
+ * children per node halve the depth of a binary heap, and the four sit in one or two cache lines:
+ * with a million keys a pop touches about 10 levels instead of 20.
  */
 final class ExpiryQueue {
   private static final int INITIAL_CAPACITY = 16;
@@ -137,7 +139,7 @@ final class ExpiryQueue {
     long time = times[i];
     int node = nodes[i];
     while (i > 0) {
-      int parent = (i - 1) >>> 1;
+      int parent = (i - 1) >>> 2;
       if (times[parent] <= time) {
         break;
       }
@@ -154,12 +156,17 @@ final class ExpiryQueue {
   private void siftDown(int i) {
     long time = times[i];
     int node = nodes[i];
-    int half = size >>> 1;
-    while (i < half) {
-      int child = 2 * i + 1;
-      int right = child + 1;
-      if (right < size && times[right] < times[child]) {
-        child = right;
+    while (true) {
+      int first = 4 * i + 1;
+      if (first >= size) {
+        break;
+      }
+      int child = first;
+      int end = Math.min(first + 4, size);
+      for (int c = first + 1; c < end; c++) {
+        if (times[c] < times[child]) {
+          child = c;
+        }
       }
       if (time <= times[child]) {
         break;
@@ -180,7 +187,7 @@ final class ExpiryQueue {
       if (position[nodes[i]] != i) {
         throw new IllegalStateException("position of node " + nodes[i] + " is " + position[nodes[i]] + ", not " + i);
       }
-      if (i > 0 && times[(i - 1) >>> 1] > times[i]) {
+      if (i > 0 && times[(i - 1) >>> 2] > times[i]) {
         throw new IllegalStateException("heap order broken at " + i);
       }
     }
