@@ -5,6 +5,7 @@ import io.corvid.resp.RespWriter;
 import io.corvid.server.command.CommandException;
 import io.corvid.server.command.CommandSpec;
 import io.corvid.server.command.Errors;
+import io.netty.buffer.ByteBuf;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -95,6 +96,10 @@ public final class Dispatcher {
   /** Runs one command (lock held): used for direct calls and for each command of EXEC. */
   public void call(ClientConnection c, CommandSpec spec, Request r) {
     c.setCurrent(r, spec);
+    // A command that fails after writing part of its reply must not leave half a reply behind:
+    // the error replaces whatever it wrote.
+    ByteBuf out = c.out();
+    int replyStart = out.writerIndex();
     long start = System.nanoTime();
     boolean failed = false;
     try {
@@ -102,12 +107,12 @@ public final class Dispatcher {
     } catch (CommandException e) {
       failed = true;
       node.errorReplies++;
-      RespWriter.error(c.out(), e.getMessage());
+      RespWriter.error(rollback(c, out, replyStart), e.getMessage());
     } catch (RuntimeException e) {
       failed = true;
       node.errorReplies++;
       log.error("Command '{}' failed unexpectedly", spec.name(), e);
-      RespWriter.error(c.out(), "ERR internal error in '" + spec.name() + "': " + e);
+      RespWriter.error(rollback(c, out, replyStart), "ERR internal error in '" + spec.name() + "': " + e);
     }
     long micros = (System.nanoTime() - start) / 1000;
     spec.recordCall(micros, failed);
@@ -117,6 +122,13 @@ public final class Dispatcher {
       node.slowLog().add(r, node.clock().currentTimeMillis() / 1000, micros, c.peer(), c.clientName(),
           node.config().slowlogMaxLen());
     }
+  }
+
+  private static ByteBuf rollback(ClientConnection c, ByteBuf out, int replyStart) {
+    if (c.out() == out && out.writerIndex() >= replyStart) {
+      out.writerIndex(replyStart);
+    }
+    return c.out();
   }
 
   private void reject(ClientConnection c, CommandSpec spec, String error) {

@@ -167,4 +167,19 @@ class ConnectionCommandsIT {
       assertThat(new String((byte[]) help.get(0))).startsWith("CLIENT <subcommand>");
     }
   }
+
+  @Test
+  void idleClientsAreClosedAfterTimeoutButSubscribersAreNot() throws Exception {
+    try (RawClient admin = new RawClient(server)) {
+      assertThat(text(admin.call("CONFIG", "SET", "timeout", "1"))).isEqualTo("OK");
+      try (RawClient idle = new RawClient(server); RawClient subscriber = new RawClient(server)) {
+        subscriber.call("SUBSCRIBE", "keepalive");
+        assertThat(text(idle.call("PING"))).isEqualTo("PONG");
+        assertThat(idle.closedByServer(6000)).isTrue();
+        assertThat(subscriber.call("PING")).isEqualTo(RespValue.array(RespValue.bulk("pong"), RespValue.bulk("")));
+      } finally {
+        admin.command("CONFIG", "SET", "timeout", "0");
+      }
+    }
+  }
 }
