@@ -84,7 +84,7 @@ class RedisConformanceTest {
     redis =
         new ProcessBuilder(
                 binary.getPath(), "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no")
+                "--save", "", "--appendonly", "no", "--enable-debug-command", "yes")
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();
@@ -93,6 +93,8 @@ class RedisConformanceTest {
       try (Socket ignored = new Socket("127.0.0.1", port)) {
         return;
       } catch (IOException e) {
+        // Redis before 7.0 rejects --enable-debug-command and exits: skip rather than fail.
+        assumeTrue(redis.isAlive(), "redis-server did not start (Redis 7 or later needed)");
         if (System.nanoTime() > deadline) {
           throw e;
         }
@@ -117,6 +119,133 @@ class RedisConformanceTest {
           .isEqualTo(predictedReplies(input));
     }
   }
+
+  /**
+   * {@code DEBUG PROTOCOL <type>} makes Redis send one reply of each type. {@link RespWriter} must
+   * produce the very same bytes, in RESP2 and in RESP3, and {@link RespReader} must read them.
+   */
+  @Test
+  void writerAndReaderMatchRedisForEveryReplyType() throws Exception {
+    try (Socket s = new Socket("127.0.0.1", port)) {
+      s.setSoTimeout(5000);
+      RespReader reader = new RespReader();
+      ByteBuf in = Unpooled.buffer();
+      for (RespVersion v : RespVersion.values()) {
+        RespValue hello = call(s, reader, in, "HELLO", Integer.toString(v.number())).get(0);
+        assertThat(hello).isInstanceOf(v == RespVersion.RESP3 ? RespValue.MapValue.class : RespValue.Array.class);
+
+        assertSame(s, reader, in, v, "string", o -> RespWriter.bulk(o, "Hello World"));
+        assertSame(s, reader, in, v, "integer", o -> RespWriter.integer(o, 12345));
+        assertSame(s, reader, in, v, "double", o -> RespWriter.doubleValue(o, v, "3.141"));
+        assertSame(s, reader, in, v, "bignum", o -> RespWriter.bigNumber(o, v, "1234567999999999999999999999999999999"));
+        assertSame(s, reader, in, v, "null", o -> RespWriter.nullBulk(o, v));
+        assertSame(s, reader, in, v, "true", o -> RespWriter.bool(o, v, true));
+        assertSame(s, reader, in, v, "false", o -> RespWriter.bool(o, v, false));
+        assertSame(s, reader, in, v, "verbatim", o -> RespWriter.verbatim(o, v, "This is a verbatim\nstring"));
+        assertSame(s, reader, in, v, "array", o -> {
+          RespWriter.arrayHeader(o, 3);
+          for (int j = 0; j < 3; j++) {
+            RespWriter.integer(o, j);
+          }
+        });
+        assertSame(s, reader, in, v, "set", o -> {
+          RespWriter.setHeader(o, v, 3);
+          for (int j = 0; j < 3; j++) {
+            RespWriter.integer(o, j);
+          }
+        });
+        assertSame(s, reader, in, v, "map", o -> {
+          RespWriter.mapHeader(o, v, 3);
+          for (int j = 0; j < 3; j++) {
+            RespWriter.integer(o, j);
+            RespWriter.bool(o, v, j == 1);
+          }
+        });
+        assertSame(s, reader, in, v, "attrib", o -> {
+          if (v == RespVersion.RESP3) {
+            RespWriter.attributeHeader(o, 1);
+            RespWriter.bulk(o, "key-popularity");
+            RespWriter.arrayHeader(o, 2);
+            RespWriter.bulk(o, "key:123");
+            RespWriter.integer(o, 90);
+          }
+          RespWriter.bulk(o, "Some real reply following the attribute");
+        });
+        if (v == RespVersion.RESP3) {
+          assertSame(s, reader, in, v, "push", o -> {
+            RespWriter.pushHeader(o, v, 2);
+            RespWriter.bulk(o, "server-cpu-usage");
+            RespWriter.integer(o, 42);
+            RespWriter.bulk(o, "Some real reply following the push reply");
+          });
+        }
+      }
+    }
+  }
+
+  /** Our bytes equal Redis's, and Redis's bytes read as what our bytes read as. */
+  private static void assertSame(
+      Socket s, RespReader reader, ByteBuf in, RespVersion v, String type,
+      java.util.function.Consumer<ByteBuf> write) throws Exception {
+    ByteBuf ours = Unpooled.buffer();
+    write.accept(ours);
+    String expectedBytes = ours.toString(StandardCharsets.ISO_8859_1);
+    List<RespValue> expectedValues = new ArrayList<>();
+    RespReader ourReader = new RespReader();
+    RespValue value;
+    while ((value = ourReader.read(ours)) != null) {
+      expectedValues.add(value);
+    }
+    int replies = expectedValues.size();
+    List<RespValue> got = new ArrayList<>();
+    String raw = callRaw(s, reader, in, replies, got, "DEBUG", "PROTOCOL", type);
+    assertThat(raw).as("%s %s bytes", v, type).isEqualTo(expectedBytes);
+    assertThat(got).as("%s %s values", v, type).isEqualTo(expectedValues);
+  }
+
+  private static List<RespValue> call(Socket s, RespReader reader, ByteBuf in, String... args)
+      throws Exception {
+    List<RespValue> got = new ArrayList<>();
+    callRaw(s, reader, in, 1, got, args);
+    return got;
+  }
+
+  /** Sends a command, reads {@code replies} replies with {@code reader}; returns their bytes. */
+  private static String callRaw(
+      Socket s, RespReader reader, ByteBuf in, int replies, List<RespValue> got, String... args)
+      throws Exception {
+    Request request = new Request();
+    byte[][] argv = new byte[args.length][];
+    for (int i = 0; i < args.length; i++) {
+      argv[i] = args[i].getBytes(StandardCharsets.UTF_8);
+    }
+    request.set(argv);
+    ByteBuf cmd = Unpooled.buffer();
+    RespWriter.arrayHeader(cmd, request.argc());
+    for (int i = 0; i < request.argc(); i++) {
+      RespWriter.bulk(cmd, request.bytes(i));
+    }
+    s.getOutputStream().write(io.netty.buffer.ByteBufUtil.getBytes(cmd));
+    StringBuilder raw = new StringBuilder();
+    byte[] buf = new byte[4096];
+    while (got.size() < replies) {
+      int start = in.readerIndex();
+      RespValue v = reader.read(in);
+      raw.append(in.toString(start, in.readerIndex() - start, StandardCharsets.ISO_8859_1));
+      if (v != null) {
+        got.add(v);
+        continue;
+      }
+      in.clear();
+      int n = s.getInputStream().read(buf);
+      if (n < 0) {
+        throw new IOException("closed");
+      }
+      in.writeBytes(buf, 0, n);
+    }
+    return raw.toString();
+  }
+
 
   /** What Redis must send back if it parses {@code input} as we do. */
   private static String predictedReplies(byte[] input) {
