@@ -1,6 +1,7 @@
 package io.corvid.storage;
 
-import java.util.Arrays;
+import io.corvid.storage.policy.IntArray;
+import io.corvid.storage.policy.LongArray;
 
 /**
  * The expiry times of volatile keys, as an indexed 4-ary min-heap ordered by time: the soonest
@@ -16,9 +17,9 @@ import java.util.Arrays;
  *
  * <h2>Layout</h2>
  * {@code times[i]} and {@code nodes[i]} are the heap (parallel arrays, so sifting compares
- * without indirection); {@code position[node]} is the heap index of a node or -1. The position
- * array is created lazily when the first volatile key appears, so a keyspace without TTLs pays
- * nothing.
+ * without indirection); {@code position[node]} is the heap index of a node or -1. All three are
+ * paged arrays ({@link IntArray}, {@link LongArray}) that get their first page when the first
+ * volatile key appears, so a keyspace without TTLs pays nothing and growth never copies.
  *
  * <h2>Invariants</h2>
  * {@code times[(i - 1) / 4] <= times[i]}; {@code position[nodes[i]] == i} for i < size. Four
@@ -26,11 +27,9 @@ import java.util.Arrays;
  * with a million keys a pop touches about 10 levels instead of 20.
  */
 final class ExpiryQueue {
-  private static final int INITIAL_CAPACITY = 16;
-
-  private long[] times = new long[0];
-  private int[] nodes = new int[0];
-  private int[] position = new int[0];
+  private final LongArray times = new LongArray(0);
+  private final IntArray nodes = new IntArray(0);
+  private final IntArray position = new IntArray(-1);
   private int size;
 
   int size() {
@@ -39,24 +38,24 @@ final class ExpiryQueue {
 
   /** Expiry of a node, or {@link Keyspace#NO_EXPIRY}. */
   long expireAt(int node) {
-    if (node >= position.length) {
+    if (node >= position.capacity()) {
       return Keyspace.NO_EXPIRY;
     }
-    int at = position[node];
-    return at < 0 ? Keyspace.NO_EXPIRY : times[at];
+    int at = position.get(node);
+    return at < 0 ? Keyspace.NO_EXPIRY : times.get(at);
   }
 
   boolean contains(int node) {
-    return node < position.length && position[node] >= 0;
+    return node < position.capacity() && position.get(node) >= 0;
   }
 
   /** Adds or moves a node. */
   void set(int node, long expireAtMillis) {
     ensureNodeCapacity(node + 1);
-    int at = position[node];
+    int at = position.get(node);
     if (at >= 0) {
-      long old = times[at];
-      times[at] = expireAtMillis;
+      long old = times.get(at);
+      times.set(at, expireAtMillis);
       if (expireAtMillis < old) {
         siftUp(at);
       } else {
@@ -64,32 +63,29 @@ final class ExpiryQueue {
       }
       return;
     }
-    if (size == times.length) {
-      int length = Math.max(INITIAL_CAPACITY, size + (size >> 1));
-      times = Arrays.copyOf(times, length);
-      nodes = Arrays.copyOf(nodes, length);
-    }
-    times[size] = expireAtMillis;
-    nodes[size] = node;
-    position[node] = size;
+    times.ensureCapacity(size + 1);
+    nodes.ensureCapacity(size + 1);
+    times.set(size, expireAtMillis);
+    nodes.set(size, node);
+    position.set(node, size);
     siftUp(size++);
   }
 
   /** Removes a node if present; returns whether it was. */
   boolean remove(int node) {
-    if (node >= position.length) {
+    if (node >= position.capacity()) {
       return false;
     }
-    int at = position[node];
+    int at = position.get(node);
     if (at < 0) {
       return false;
     }
-    position[node] = -1;
+    position.set(node, -1);
     int last = --size;
     if (at != last) {
-      times[at] = times[last];
-      nodes[at] = nodes[last];
-      position[nodes[at]] = at;
+      times.set(at, times.get(last));
+      nodes.set(at, nodes.get(last));
+      position.set(nodes.get(at), at);
       siftDown(at);
       siftUp(at);
     }
@@ -98,96 +94,99 @@ final class ExpiryQueue {
 
   /** The node expiring soonest, or 0 when empty. */
   int peekNode() {
-    return size == 0 ? 0 : nodes[0];
+    return size == 0 ? 0 : nodes.get(0);
   }
 
   long peekTime() {
-    return size == 0 ? Long.MAX_VALUE : times[0];
+    return size == 0 ? Long.MAX_VALUE : times.get(0);
   }
 
   void clear() {
     for (int i = 0; i < size; i++) {
-      position[nodes[i]] = -1;
+      position.set(nodes.get(i), -1);
     }
     size = 0;
   }
 
   /** Drops all arrays (after flushall); the next volatile key starts them again. */
   void release() {
-    times = new long[0];
-    nodes = new int[0];
-    position = new int[0];
+    times.clear();
+    nodes.clear();
+    position.clear();
     size = 0;
   }
 
   void ensureNodeCapacity(int capacity) {
-    if (capacity > position.length) {
-      int old = position.length;
-      position = Arrays.copyOf(position, Math.max(capacity, Math.max(INITIAL_CAPACITY, old + (old >> 1))));
-      Arrays.fill(position, old, position.length, -1);
-    }
+    position.ensureCapacity(capacity);
   }
 
   long memoryBytes() {
-    if (position.length == 0 && times.length == 0) {
+    if (position.capacity() == 0 && times.capacity() == 0) {
       return 0;
     }
-    return 48 + 8L * times.length + 4L * nodes.length + 4L * position.length;
+    return times.memoryBytes() + nodes.memoryBytes() + position.memoryBytes();
   }
 
   private void siftUp(int i) {
-    long time = times[i];
-    int node = nodes[i];
+    long time = times.get(i);
+    int node = nodes.get(i);
     while (i > 0) {
       int parent = (i - 1) >>> 2;
-      if (times[parent] <= time) {
+      long parentTime = times.get(parent);
+      if (parentTime <= time) {
         break;
       }
-      times[i] = times[parent];
-      nodes[i] = nodes[parent];
-      position[nodes[i]] = i;
+      int parentNode = nodes.get(parent);
+      times.set(i, parentTime);
+      nodes.set(i, parentNode);
+      position.set(parentNode, i);
       i = parent;
     }
-    times[i] = time;
-    nodes[i] = node;
-    position[node] = i;
+    times.set(i, time);
+    nodes.set(i, node);
+    position.set(node, i);
   }
 
   private void siftDown(int i) {
-    long time = times[i];
-    int node = nodes[i];
+    long time = times.get(i);
+    int node = nodes.get(i);
     while (true) {
       int first = 4 * i + 1;
       if (first >= size) {
         break;
       }
       int child = first;
+      long childTime = times.get(first);
       int end = Math.min(first + 4, size);
       for (int c = first + 1; c < end; c++) {
-        if (times[c] < times[child]) {
+        long t = times.get(c);
+        if (t < childTime) {
           child = c;
+          childTime = t;
         }
       }
-      if (time <= times[child]) {
+      if (time <= childTime) {
         break;
       }
-      times[i] = times[child];
-      nodes[i] = nodes[child];
-      position[nodes[i]] = i;
+      int childNode = nodes.get(child);
+      times.set(i, childTime);
+      nodes.set(i, childNode);
+      position.set(childNode, i);
       i = child;
     }
-    times[i] = time;
-    nodes[i] = node;
-    position[node] = i;
+    times.set(i, time);
+    nodes.set(i, node);
+    position.set(node, i);
   }
 
   /** Checks the heap invariants (tests). */
   void checkInvariants() {
     for (int i = 0; i < size; i++) {
-      if (position[nodes[i]] != i) {
-        throw new IllegalStateException("position of node " + nodes[i] + " is " + position[nodes[i]] + ", not " + i);
+      int node = nodes.get(i);
+      if (position.get(node) != i) {
+        throw new IllegalStateException("position of node " + node + " is " + position.get(node) + ", not " + i);
       }
-      if (i > 0 && times[(i - 1) >>> 2] > times[i]) {
+      if (i > 0 && times.get((i - 1) >>> 2) > times.get(i)) {
         throw new IllegalStateException("heap order broken at " + i);
       }
     }

@@ -39,7 +39,8 @@ import java.util.SplittableRandom;
  * bigger value, a hash edit): {@code address[node]} maps it to its chunk. The id is also the entry
  * reference the server holds ({@code ref == node}, so {@link #NONE} = 0 is free), and the id the
  * policies and the expiry heap index their arrays by. The address table is paged (4096 longs per
- * page) so growing it never copies and never needs one huge array. Freed ids are reused LIFO.
+ * page) so growing it never copies and never needs one huge array. Freed ids are reused LIFO,
+ * chained through their own address slots ({@code -next}), so the free list costs nothing.
  *
  * <h2>Index</h2>
  * {@code tables[db * 16384 + slot]} is a chained hash table of node ids for one slot of one
@@ -52,7 +53,7 @@ import java.util.SplittableRandom;
  * calls (Pieter Noordhuis's argument in Redis's dict.c).
  *
  * <h2>Bytes per entry (16-byte key, 100-byte value, 1M keys, measured by MemoryMeterTest)</h2>
- * chunk 144 + address 8 + buckets ~6 (load factor 0.5..1) + free-list 0 = ~158 under noeviction;
+ * chunk 144 + address 8 + buckets ~6 (load factor 0.5..1) = ~158 under noeviction;
  * allkeys-lru adds 8 (prev/next), allkeys-lfu 12, allkeys-wtinylfu 17 plus its sketch (~8),
  * allkeys-random 8; a TTL adds 16. Redis 7 pays about 205.
  *
@@ -156,7 +157,11 @@ final class OffHeapKeyspace implements Keyspace {
   private long[][] addressPages = new long[16][];
   private int nodeCapacity;
   private int nextNode = 1;
-  private int[] freeNodes = new int[0];
+  /**
+   * Head of the free node ids, 0 when none. A free id's address slot holds {@code -(next free)}
+   * (addresses are positive), so the free list costs no memory of its own.
+   */
+  private int freeHead;
   private int freeCount;
   private final ExpiryQueue expiry = new ExpiryQueue();
   private final Map<Integer, BigHash> bigHashes = new HashMap<>();
@@ -271,7 +276,7 @@ final class OffHeapKeyspace implements Keyspace {
     long[] order = new long[Math.max(0, nextNode - 1)];
     for (int node = 1; node < nextNode; node++) {
       long a = address(node);
-      if (a != 0 && inScope(node)) {
+      if (a > 0 && inScope(node)) {
         order[count++] = ((long) NativeMemory.getInt(a + ACCESS_OFFSET) << 32) | node;
       }
     }
@@ -298,8 +303,11 @@ final class OffHeapKeyspace implements Keyspace {
   }
 
   private int allocateNode() {
-    if (freeCount > 0) {
-      return freeNodes[--freeCount];
+    if (freeHead != 0) {
+      int node = freeHead;
+      freeHead = (int) -address(node);
+      freeCount--;
+      return node;
     }
     int node = nextNode++;
     if (node >= nodeCapacity) {
@@ -317,11 +325,9 @@ final class OffHeapKeyspace implements Keyspace {
   }
 
   private void freeNode(int node) {
-    setAddress(node, 0);
-    if (freeCount == freeNodes.length) {
-      freeNodes = Arrays.copyOf(freeNodes, Math.max(16, freeCount + (freeCount >> 1)));
-    }
-    freeNodes[freeCount++] = node;
+    setAddress(node, -freeHead);
+    freeHead = node;
+    freeCount++;
   }
 
   // ---------------------------------------------------------------- entry fields
@@ -1074,7 +1080,7 @@ final class OffHeapKeyspace implements Keyspace {
     addressPages = new long[16][];
     nodeCapacity = 0;
     nextNode = 1;
-    freeNodes = new int[0];
+    freeHead = 0;
     freeCount = 0;
     expiry.release();
     installPolicy(evictionPolicy);
@@ -1212,13 +1218,12 @@ final class OffHeapKeyspace implements Keyspace {
     return entryBytes + indexBytes();
   }
 
-  /** Bytes of the index: node table, free list, slot tables, policy and expiry arrays. */
+  /** Bytes of the index: node table (which also threads the free list), slot tables, policy and expiry arrays. */
   long indexBytes() {
     long pages = (long) (nodeCapacity >>> PAGE_SHIFT) * (16 + 8L * PAGE_SIZE) + 16 + 4L * addressPages.length;
-    long free = 16 + 4L * freeNodes.length;
     long directory = 16 + 4L * tables.length;
     long policyBytes = policy == null ? 0 : policy.memoryBytes();
-    return pages + free + directory + tableBytes + policyBytes + expiry.memoryBytes();
+    return pages + directory + tableBytes + policyBytes + expiry.memoryBytes();
   }
 
   /** Bytes of entries alone (chunks and hashtable estimates). */
@@ -1394,7 +1399,7 @@ final class OffHeapKeyspace implements Keyspace {
         for (int b = 0; b < t.buckets.length; b++) {
           for (int node = t.buckets[b]; node != 0; ) {
             long a = address(node);
-            check(a != 0, "node " + node + " in a chain has no chunk");
+            check(a > 0, "node " + node + " in a chain has no chunk");
             check(dbOf(a) == db, "node " + node + " in db " + db + " says db " + dbOf(a));
             int len = keyToScratch(a);
             check(SlotHash.slot(scratch, 0, len) == slot, "node " + node + " in the wrong slot");

@@ -68,9 +68,10 @@ class KeyspaceMatrixTest {
   private void populate(Spec s) {
     spec = s;
     ks = new OffHeapKeyspace(StorageConfig.defaults().withDatabases(2).withPolicy(s.policy()), clock);
-    // The first key allocates the first page of the node table and of the policy's arrays.
+    // The first key allocates the first page of the node table, the policy's and the expiry
+    // heap's arrays (it has a TTL for that); the budget is counted from there.
     byte[] warm = "warm-up".getBytes(UTF_8);
-    ks.setString(0, warm, 0, warm.length, warm, 0, warm.length, Keyspace.NO_EXPIRY, false);
+    ks.setString(0, warm, 0, warm.length, warm, 0, warm.length, clock.currentTimeMillis() + 1, false);
     ks.delete(0, warm, 0, warm.length);
     emptyMemory = ks.usedMemory();
     Random random = new Random(s.hashCode());

@@ -37,7 +37,8 @@ public final class FrequencySketch {
   /** Increments between agings, per unit of capacity (TinyLFU's W/C ratio). */
   static final int SAMPLE_FACTOR = 10;
 
-  private long[] table = new long[8];
+  /** Paged, so a large sketch is not one humongous array that a resize leaves behind. */
+  private LongArray table = newTable(8);
   private int tableMask = 7;
   private int capacity;
   private long sampleSize = SAMPLE_FACTOR * 8L;
@@ -51,7 +52,11 @@ public final class FrequencySketch {
     }
     capacity = wanted;
     int length = Integer.highestOneBit(wanted - 1) << 1;
-    table = new long[length];
+    // Grow in place (more pages, old ones zeroed): no old table is left for the GC to hold.
+    table.ensureCapacity(length);
+    for (int i = 0; i < length; i++) {
+      table.set(i, 0L);
+    }
     tableMask = length - 1;
     sampleSize = (long) SAMPLE_FACTOR * wanted;
     size = 0;
@@ -72,7 +77,7 @@ public final class FrequencySketch {
     int frequency = Integer.MAX_VALUE;
     for (int i = 0; i < 4; i++) {
       int index = indexOf(h, i);
-      int count = (int) ((table[index] >>> ((start + i) << 2)) & 0xfL);
+      int count = (int) ((table.get(index) >>> ((start + i) << 2)) & 0xfL);
       frequency = Math.min(frequency, count);
     }
     return frequency;
@@ -94,8 +99,9 @@ public final class FrequencySketch {
   private boolean incrementAt(int index, int counter) {
     int shift = counter << 2;
     long mask = 0xfL << shift;
-    if ((table[index] & mask) != mask) {
-      table[index] += 1L << shift;
+    long word = table.get(index);
+    if ((word & mask) != mask) {
+      table.set(index, word + (1L << shift));
       return true;
     }
     return false;
@@ -104,9 +110,10 @@ public final class FrequencySketch {
   /** Halves every counter; the size shrinks by the counts lost to truncation. */
   void reset() {
     long odd = 0;
-    for (int i = 0; i < table.length; i++) {
-      odd += Long.bitCount(table[i] & ONE_MASK);
-      table[i] = (table[i] >>> 1) & RESET_MASK;
+    for (int i = 0; i <= tableMask; i++) {
+      long word = table.get(i);
+      odd += Long.bitCount(word & ONE_MASK);
+      table.set(i, (word >>> 1) & RESET_MASK);
     }
     size = (size - (odd >>> 2)) >>> 1;
   }
@@ -117,6 +124,12 @@ public final class FrequencySketch {
     return (int) hash & tableMask;
   }
 
+  private static LongArray newTable(int length) {
+    LongArray t = new LongArray(0);
+    t.ensureCapacity(length);
+    return t;
+  }
+
   private static long spread(long x) {
     x = (x ^ (x >>> 30)) * 0xbf58476d1ce4e5b9L;
     x = (x ^ (x >>> 27)) * 0x94d049bb133111ebL;
@@ -124,6 +137,6 @@ public final class FrequencySketch {
   }
 
   public long memoryBytes() {
-    return 16 + 8L * table.length;
+    return table.memoryBytes();
   }
 }

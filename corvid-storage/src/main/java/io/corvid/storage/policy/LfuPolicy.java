@@ -1,7 +1,6 @@
 package io.corvid.storage.policy;
 
 import io.corvid.common.Clock;
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -41,7 +40,7 @@ import java.util.SplittableRandom;
  *
  * <h2>Invariants</h2>
  * <ul>
- *   <li>every tracked node is in bucket {@code max(score[node], base)}
+ *   <li>every tracked node is in bucket {@code max(score.get(node), base)}
  *   <li>{@code base <= score} of every node not merged, and {@code epoch + 255 < base + RING_SIZE}
  *   <li>within a bucket, nodes are in order of last access (head = least recent)
  * </ul>
@@ -62,7 +61,7 @@ public final class LfuPolicy implements ReplacementPolicy {
   private final NodeLinks links = new NodeLinks();
   private final NodeLinks.List[] ring = new NodeLinks.List[RING_SIZE];
   private final NodeLinks.List carry;
-  private int[] score = new int[16];
+  private final IntArray score = new IntArray(0);
   private int size;
   private int logFactor;
   private int decayMinutes;
@@ -103,7 +102,7 @@ public final class LfuPolicy implements ReplacementPolicy {
     ensureCapacity(node + 1);
     advanceEpoch();
     int s = LFU_INIT_VAL + epoch;
-    score[node] = s;
+    score.set(node, s);
     bucket(s).addLast(node);
     lowestHint = Math.min(lowestHint, s);
     size++;
@@ -112,10 +111,10 @@ public final class LfuPolicy implements ReplacementPolicy {
   @Override
   public void onAccess(int node, long keyHash) {
     advanceEpoch();
-    int old = score[node];
+    int old = score.get(node);
     bucket(old).remove(node);
     int s = logIncrement(counterOf(old)) + epoch;
-    score[node] = s;
+    score.set(node, s);
     bucket(s).addLast(node);
     lowestHint = Math.min(lowestHint, s);
   }
@@ -127,7 +126,7 @@ public final class LfuPolicy implements ReplacementPolicy {
 
   @Override
   public void onRemove(int node) {
-    bucket(score[node]).remove(node);
+    bucket(score.get(node)).remove(node);
     size--;
   }
 
@@ -151,7 +150,7 @@ public final class LfuPolicy implements ReplacementPolicy {
   /** The effective (decayed) counter of a node, as OBJECT FREQ reports. */
   public int frequency(int node) {
     advanceEpoch();
-    return counterOf(score[node]);
+    return counterOf(score.get(node));
   }
 
   @Override
@@ -170,14 +169,12 @@ public final class LfuPolicy implements ReplacementPolicy {
   @Override
   public void ensureCapacity(int nodes) {
     links.ensureCapacity(nodes);
-    if (nodes > score.length) {
-      score = Arrays.copyOf(score, links.capacity());
-    }
+    score.ensureCapacity(nodes);
   }
 
   @Override
   public long memoryBytes() {
-    return links.memoryBytes() + 16 + 4L * score.length + RING_SIZE * 32L;
+    return links.memoryBytes() + score.memoryBytes() + RING_SIZE * 32L;
   }
 
   private int counterOf(int s) {

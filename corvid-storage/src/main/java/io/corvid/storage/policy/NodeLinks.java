@@ -1,36 +1,29 @@
 package io.corvid.storage.policy;
 
-import java.util.Arrays;
-
 /**
  * Doubly linked lists threaded through two {@code int} arrays indexed by node id, so that a policy
  * keeps one or several queues over the same nodes with no object per entry. {@link #NIL} ends a
  * list. A node is in at most one list at a time; the list it is in is the caller's business.
  *
- * <p>Cost: 8 bytes per node of capacity. Not thread-safe.
+ * <p>Cost: 8 bytes per node of capacity, in pages ({@link IntArray}). Not thread-safe.
  */
 final class NodeLinks {
   static final int NIL = -1;
-  private static final int INITIAL_CAPACITY = 16;
+  final IntArray prev = new IntArray(NIL);
+  final IntArray next = new IntArray(NIL);
 
-  int[] prev = new int[INITIAL_CAPACITY];
-  int[] next = new int[INITIAL_CAPACITY];
-
-  /** Makes node ids {@code < capacity} usable; grows by half again to amortise. */
+  /** Makes node ids {@code < capacity} usable (adds pages, never copies). */
   void ensureCapacity(int capacity) {
-    if (capacity > prev.length) {
-      int newLength = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(capacity, prev.length + (prev.length >> 1)));
-      prev = Arrays.copyOf(prev, newLength);
-      next = Arrays.copyOf(next, newLength);
-    }
+    prev.ensureCapacity(capacity);
+    next.ensureCapacity(capacity);
   }
 
   int capacity() {
-    return prev.length;
+    return prev.capacity();
   }
 
   long memoryBytes() {
-    return 2L * (16 + 4L * prev.length);
+    return prev.memoryBytes() + next.memoryBytes();
   }
 
   /** One list: head is the eldest (least recently used), tail the youngest. */
@@ -49,47 +42,47 @@ final class NodeLinks {
     }
 
     void addLast(int node) {
-      int[] prev = links.prev;
-      int[] next = links.next;
-      prev[node] = tail;
-      next[node] = NIL;
+      IntArray prev = links.prev;
+      IntArray next = links.next;
+      prev.set(node, tail);
+      next.set(node, NIL);
       if (tail == NIL) {
         head = node;
       } else {
-        next[tail] = node;
+        next.set(tail, node);
       }
       tail = node;
       size++;
     }
 
     void addFirst(int node) {
-      int[] prev = links.prev;
-      int[] next = links.next;
-      prev[node] = NIL;
-      next[node] = head;
+      IntArray prev = links.prev;
+      IntArray next = links.next;
+      prev.set(node, NIL);
+      next.set(node, head);
       if (head == NIL) {
         tail = node;
       } else {
-        prev[head] = node;
+        prev.set(head, node);
       }
       head = node;
       size++;
     }
 
     void remove(int node) {
-      int[] prev = links.prev;
-      int[] next = links.next;
-      int p = prev[node];
-      int n = next[node];
+      IntArray prev = links.prev;
+      IntArray next = links.next;
+      int p = prev.get(node);
+      int n = next.get(node);
       if (p == NIL) {
         head = n;
       } else {
-        next[p] = n;
+        next.set(p, n);
       }
       if (n == NIL) {
         tail = p;
       } else {
-        prev[n] = p;
+        prev.set(n, p);
       }
       size--;
     }
@@ -102,7 +95,7 @@ final class NodeLinks {
     }
 
     int next(int node) {
-      return links.next[node];
+      return links.next.get(node);
     }
 
     /** Appends every node of {@code other} after this list's tail, in order, leaving other empty. */
@@ -113,8 +106,8 @@ final class NodeLinks {
       if (head == NIL) {
         head = other.head;
       } else {
-        links.next[tail] = other.head;
-        links.prev[other.head] = tail;
+        links.next.set(tail, other.head);
+        links.prev.set(other.head, tail);
       }
       tail = other.tail;
       size += other.size;

@@ -1,6 +1,5 @@
 package io.corvid.storage.policy;
 
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -13,6 +12,7 @@ import java.util.SplittableRandom;
  *
  * <h2>Invariants</h2>
  * {@code members[position[n]] == n} for every tracked n; {@code position[n] == -1} otherwise.
+ * Both arrays are paged ({@link IntArray}).
  *
  * <h2>Cost</h2> 8 bytes per node of capacity.
  */
@@ -20,8 +20,8 @@ public final class RandomPolicy implements ReplacementPolicy {
   private static final long DEFAULT_SEED = 0x5EEDL;
 
   private final SplittableRandom random;
-  private int[] members = new int[16];
-  private int[] position = new int[16];
+  private final IntArray members = new IntArray(0);
+  private final IntArray position = new IntArray(-1);
   private int size;
   private int pending = -1;
 
@@ -31,17 +31,14 @@ public final class RandomPolicy implements ReplacementPolicy {
 
   public RandomPolicy(long seed) {
     random = new SplittableRandom(seed);
-    Arrays.fill(position, -1);
   }
 
   @Override
   public void onInsert(int node, long keyHash, long weight) {
     ensureCapacity(node + 1);
-    if (size == members.length) {
-      members = Arrays.copyOf(members, members.length + (members.length >> 1) + 1);
-    }
-    members[size] = node;
-    position[node] = size++;
+    members.ensureCapacity(size + 1);
+    members.set(size, node);
+    position.set(node, size++);
   }
 
   @Override
@@ -52,11 +49,11 @@ public final class RandomPolicy implements ReplacementPolicy {
 
   @Override
   public void onRemove(int node) {
-    int at = position[node];
-    int last = members[--size];
-    members[at] = last;
-    position[last] = at;
-    position[node] = -1;
+    int at = position.get(node);
+    int last = members.get(--size);
+    members.set(at, last);
+    position.set(last, at);
+    position.set(node, -1);
     if (pending == node) {
       pending = -1;
     }
@@ -69,7 +66,7 @@ public final class RandomPolicy implements ReplacementPolicy {
       return -1;
     }
     if (pending < 0) {
-      pending = members[random.nextInt(size)];
+      pending = members.get(random.nextInt(size));
     }
     return pending;
   }
@@ -89,15 +86,12 @@ public final class RandomPolicy implements ReplacementPolicy {
 
   @Override
   public void ensureCapacity(int nodes) {
-    if (nodes > position.length) {
-      int old = position.length;
-      position = Arrays.copyOf(position, Math.max(nodes, old + (old >> 1)));
-      Arrays.fill(position, old, position.length, -1);
-    }
+    position.ensureCapacity(nodes);
+    members.ensureCapacity(nodes);
   }
 
   @Override
   public long memoryBytes() {
-    return 32 + 4L * members.length + 4L * position.length;
+    return members.memoryBytes() + position.memoryBytes();
   }
 }

@@ -1,6 +1,5 @@
 package io.corvid.storage.policy;
 
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -62,12 +61,13 @@ import java.util.SplittableRandom;
  * <ul>
  *   <li>{@code windowMaximum + mainProtectedMaximum <= maximum}, both >= 0
  *   <li>{@code windowWeight}, {@code protectedWeight} are the sums of their region's weights
- *   <li>every tracked node is in exactly the region {@code queue[node]} says
+ *   <li>every tracked node is in exactly the region {@code queue.get(node)} names
  *   <li>{@code candidate} is NIL or a node in probation
  * </ul>
  *
- * <h2>Cost</h2> 17 bytes per node of capacity (links 8, weight 4, hash 4, region 1) plus the
- * sketch (8 bytes per entry of capacity, rounded up to a power of two).
+ * <h2>Cost</h2> 17 bytes per node of capacity (links 8, weight 4, hash 4, region 1), in pages,
+ * plus the sketch: 8 bytes per entry of capacity, a power of two; weighted, the capacity doubles
+ * as the entry count passes it.
  *
  * <p>[1] G. Einziger, R. Friedman, B. Manes. TinyLFU: A Highly Efficient Cache Admission Policy.
  * ACM ToS 2017. [2] G. Einziger, O. Eytan, R. Friedman, B. Manes. Adaptive Software Cache
@@ -96,9 +96,9 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
   private final FrequencySketch sketch = new FrequencySketch();
   private final SplittableRandom random;
 
-  private byte[] queue = new byte[16];
-  private int[] weight = new int[16];
-  private int[] hash = new int[16];
+  private final ByteArray queue = new ByteArray((byte) 0);
+  private final IntArray weight = new IntArray(0);
+  private final IntArray hash = new IntArray(0);
 
   private long maximum;
   private long windowMaximum;
@@ -153,16 +153,17 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
   public void onInsert(int node, long keyHash, long w) {
     ensureCapacity(node + 1);
     int nodeWeight = (int) Math.min(Integer.MAX_VALUE, Math.max(0, w));
-    weight[node] = nodeWeight;
-    hash[node] = (int) (keyHash ^ (keyHash >>> 32));
-    queue[node] = WINDOW;
+    weight.set(node, nodeWeight);
+    hash.set(node, (int) (keyHash ^ (keyHash >>> 32)));
+    queue.set(node, WINDOW);
     window.addLast(node);
     windowWeight += nodeWeight;
     totalWeight += nodeWeight;
-    if (weighted && window.size + probation.size + protectedList.size > sketch.capacity()) {
-      sketch.ensureCapacity(2L * (window.size + probation.size + protectedList.size));
+    if (weighted && size() > sketch.capacity()) {
+      // Doubling: each growth clears the sketch, so it should be rare; ~8 bytes per entry.
+      sketch.ensureCapacity(Math.max(size(), 2L * sketch.capacity()));
     }
-    sketch.increment(hash[node]);
+    sketch.increment(hash.get(node));
     missesInSample++;
     pendingVictim = NIL;
     candidate = NIL;
@@ -172,19 +173,19 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
 
   @Override
   public void onAccess(int node, long keyHash) {
-    sketch.increment(hash[node]);
+    sketch.increment(hash.get(node));
     hitsInSample++;
     pendingVictim = NIL;
-    switch (queue[node]) {
+    switch (queue.get(node)) {
       case WINDOW -> window.moveToLast(node);
       case PROBATION -> {
         if (candidate == node) {
           candidate = probation.next(node);
         }
         probation.remove(node);
-        queue[node] = PROTECTED;
+        queue.set(node, PROTECTED);
         protectedList.addLast(node);
-        protectedWeight += weight[node];
+        protectedWeight += weight.get(node);
         demoteFromMainProtected();
       }
       case PROTECTED -> protectedList.moveToLast(node);
@@ -196,12 +197,12 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
   @Override
   public void onUpdate(int node, long keyHash, long newWeight) {
     int nodeWeight = (int) Math.min(Integer.MAX_VALUE, Math.max(0, newWeight));
-    int delta = nodeWeight - weight[node];
-    weight[node] = nodeWeight;
+    int delta = nodeWeight - weight.get(node);
+    weight.set(node, nodeWeight);
     totalWeight += delta;
-    if (queue[node] == WINDOW) {
+    if (queue.get(node) == WINDOW) {
       windowWeight += delta;
-    } else if (queue[node] == PROTECTED) {
+    } else if (queue.get(node) == PROTECTED) {
       protectedWeight += delta;
     }
     onAccess(node, keyHash);
@@ -211,8 +212,8 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
   @Override
   public void onRemove(int node) {
     pendingVictim = NIL;
-    int w = weight[node];
-    switch (queue[node]) {
+    int w = weight.get(node);
+    switch (queue.get(node)) {
       case WINDOW -> {
         window.remove(node);
         windowWeight -= w;
@@ -230,7 +231,7 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
       default -> throw new IllegalStateException("node " + node + " is not tracked");
     }
     totalWeight -= w;
-    queue[node] = NONE;
+    queue.set(node, NONE);
   }
 
   @Override
@@ -253,10 +254,10 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
       chosen = cand;
     } else if (cand == NIL || cand == victim) {
       chosen = victim;
-    } else if (weight[cand] > maximum) {
+    } else if (weight.get(cand) > maximum) {
       chosen = cand;
     } else {
-      chosen = admit(hash[cand], hash[victim]) ? victim : cand;
+      chosen = admit(hash.get(cand), hash.get(victim)) ? victim : cand;
     }
     pendingVictim = chosen;
     return chosen;
@@ -279,8 +280,8 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
     while (windowWeight > windowMaximum && window.head != NIL) {
       int node = window.head;
       window.remove(node);
-      windowWeight -= weight[node];
-      queue[node] = PROBATION;
+      windowWeight -= weight.get(node);
+      queue.set(node, PROBATION);
       probation.addLast(node);
       if (candidate == NIL) {
         candidate = node;
@@ -295,8 +296,8 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
         break;
       }
       protectedList.remove(node);
-      protectedWeight -= weight[node];
-      queue[node] = PROBATION;
+      protectedWeight -= weight.get(node);
+      queue.set(node, PROBATION);
       probation.addLast(node);
     }
   }
@@ -351,14 +352,14 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
     for (int i = 0; i < QUEUE_TRANSFER_THRESHOLD; i++) {
       int node = probation.head;
       boolean fromProbation = true;
-      if (node == NIL || quota < weight[node]) {
+      if (node == NIL || quota < weight.get(node)) {
         node = protectedList.head;
         fromProbation = false;
       }
-      if (node == NIL || quota < weight[node]) {
+      if (node == NIL || quota < weight.get(node)) {
         break;
       }
-      quota -= weight[node];
+      quota -= weight.get(node);
       if (fromProbation) {
         if (candidate == node) {
           candidate = probation.next(node);
@@ -366,11 +367,11 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
         probation.remove(node);
       } else {
         protectedList.remove(node);
-        protectedWeight -= weight[node];
+        protectedWeight -= weight.get(node);
       }
       window.addLast(node);
-      windowWeight += weight[node];
-      queue[node] = WINDOW;
+      windowWeight += weight.get(node);
+      queue.set(node, WINDOW);
     }
     windowMaximum -= quota;
     mainProtectedMaximum += Math.min(quota, fromProtected);
@@ -387,14 +388,14 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
     windowMaximum -= quota;
     for (int i = 0; i < QUEUE_TRANSFER_THRESHOLD; i++) {
       int node = window.head;
-      if (node == NIL || quota < weight[node]) {
+      if (node == NIL || quota < weight.get(node)) {
         break;
       }
-      quota -= weight[node];
+      quota -= weight.get(node);
       window.remove(node);
-      windowWeight -= weight[node];
+      windowWeight -= weight.get(node);
       probation.addLast(node);
-      queue[node] = PROBATION;
+      queue.set(node, PROBATION);
     }
     mainProtectedMaximum -= quota;
     windowMaximum += quota;
@@ -423,23 +424,20 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
 
   /** The sketch's estimate for a key hash, 0..15 (OBJECT FREQ under W-TinyLFU). */
   public int frequency(int node) {
-    return sketch.frequency(hash[node]);
+    return sketch.frequency(hash.get(node));
   }
 
   @Override
   public void ensureCapacity(int nodes) {
     links.ensureCapacity(nodes);
-    if (nodes > queue.length) {
-      int length = links.capacity();
-      queue = Arrays.copyOf(queue, length);
-      weight = Arrays.copyOf(weight, length);
-      hash = Arrays.copyOf(hash, length);
-    }
+    queue.ensureCapacity(nodes);
+    weight.ensureCapacity(nodes);
+    hash.ensureCapacity(nodes);
   }
 
   @Override
   public long memoryBytes() {
-    return links.memoryBytes() + 48 + 9L * queue.length + sketch.memoryBytes();
+    return links.memoryBytes() + queue.memoryBytes() + weight.memoryBytes() + hash.memoryBytes() + 48 + sketch.memoryBytes();
   }
 
   /** Checks the invariants in the class comment (tests). */
@@ -447,21 +445,21 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
     long w = 0;
     long p = 0;
     for (int n = window.head; n != NIL; n = window.next(n)) {
-      check(queue[n] == WINDOW, "window node in wrong region");
-      w += weight[n];
+      check(queue.get(n) == WINDOW, "window node in wrong region");
+      w += weight.get(n);
     }
     for (int n = protectedList.head; n != NIL; n = protectedList.next(n)) {
-      check(queue[n] == PROTECTED, "protected node in wrong region");
-      p += weight[n];
+      check(queue.get(n) == PROTECTED, "protected node in wrong region");
+      p += weight.get(n);
     }
     for (int n = probation.head; n != NIL; n = probation.next(n)) {
-      check(queue[n] == PROBATION, "probation node in wrong region");
+      check(queue.get(n) == PROBATION, "probation node in wrong region");
     }
     check(w == windowWeight, "window weight " + w + " != " + windowWeight);
     check(p == protectedWeight, "protected weight " + p + " != " + protectedWeight);
     check(windowMaximum >= 0 && mainProtectedMaximum >= 0, "negative region maximum");
     check(windowMaximum + mainProtectedMaximum <= maximum, "regions exceed maximum");
-    check(candidate == NIL || queue[candidate] == PROBATION, "candidate not in probation");
+    check(candidate == NIL || queue.get(candidate) == PROBATION, "candidate not in probation");
   }
 
   private static void check(boolean condition, String message) {
