@@ -14,9 +14,14 @@ import java.nio.charset.StandardCharsets;
  * APPEND and ranges. Keys and values go to the keyspace as slices of the request buffer; values
  * come back straight into the reply buffer ({@link StringValues}).
  *
- * <p>Every command checks arguments first and the key's type second, in Redis's order, so a bad
- * option is a syntax error even on a key of the wrong type. Commands that rewrite a string in
- * place in Redis (INCR, APPEND, SETRANGE) keep the key's TTL here too.
+ * <p>Each command validates in Redis's order, which is what decides the error a client sees when
+ * several things are wrong: usually options first, then the key's type (so a bad option is a
+ * syntax error even on a hash), with exceptions kept as Redis has them (GETEX answers null for an
+ * absent key before looking at its expire time). Commands that rewrite a string in place in Redis
+ * (INCR, APPEND, SETRANGE) keep the key's TTL here too.
+ *
+ * <p>APPEND and SETRANGE rebuild the whole value and store it with {@link Keyspace#setString}: the
+ * engine has no in-place append, so each call costs O(length) rather than Redis's amortised O(1).
  */
 public final class StringCommands {
   private StringCommands() {}

@@ -240,6 +240,33 @@ class KeyCommandsTest {
     assertThat(scanAll()).hasSize(2100);
   }
 
+  @Test
+  void scanReturnsKeysPresentThroughoutWhileTheKeyspaceGrowsAndShrinks() {
+    Set<String> stable = new HashSet<>();
+    for (int i = 0; i < 1000; i++) {
+      h.call("SET", "stable:" + i, "v");
+      stable.add("stable:" + i);
+      h.call("SET", "doomed:" + i, "v");
+    }
+    Set<String> seen = new HashSet<>();
+    String cursor = "0";
+    int step = 0;
+    do {
+      List<?> reply = (List<?>) h.exec("SCAN", cursor, "COUNT", "25");
+      cursor = (String) reply.get(0);
+      seen.addAll(keysOf(reply.get(1)));
+      // between calls: tables grow (new keys) and shrink (deletions)
+      for (int i = 0; i < 40; i++) {
+        h.call("SET", "new:" + step + ":" + i, "v");
+      }
+      for (int i = step * 20; i < step * 20 + 20 && i < 1000; i++) {
+        h.call("DEL", "doomed:" + i);
+      }
+      step++;
+    } while (!cursor.equals("0"));
+    assertThat(seen).containsAll(stable);
+  }
+
   private Set<String> scanAll(String... options) {
     Set<String> seen = new HashSet<>();
     String cursor = "0";
