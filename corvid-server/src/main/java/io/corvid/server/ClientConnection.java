@@ -426,7 +426,11 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
   public void replyVerbatim(String text) { RespWriter.verbatim(out(), resp, text); }
   public void replyBool(boolean b) { RespWriter.bool(out(), resp, b); }
 
-  /** Redis's %.17g formatting of doubles, shortest round-trip form, with inf/-inf/nan spelled as Redis. */
+  /**
+   * A double as Redis 7.2 prints it: the shortest form that reads back to the same value,
+   * integers without a fraction, exponents as {@code 1.5e+20}, and {@code inf}, {@code -inf},
+   * {@code nan}.
+   */
   public static String formatDouble(double v) {
     if (Double.isInfinite(v)) {
       return v > 0 ? "inf" : "-inf";
@@ -437,13 +441,17 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     if (v == Math.rint(v) && Math.abs(v) < 1e17) {
       return Long.toString((long) v);
     }
-    String s = Double.toString(v);
-    if (s.contains("E")) {
-      s = new java.math.BigDecimal(v).round(new java.math.MathContext(17)).stripTrailingZeros().toString()
-          .replace("E", "e");
-      return s.replace("e+", "e+");
+    String s = Double.toString(v); // shortest round-trip digits (JDK 19+)
+    int e = s.indexOf('E');
+    if (e < 0) {
+      return s;
     }
-    return s;
+    String mantissa = s.substring(0, e);
+    if (mantissa.endsWith(".0")) {
+      mantissa = mantissa.substring(0, mantissa.length() - 2);
+    }
+    String exponent = s.substring(e + 1);
+    return mantissa + "e" + (exponent.startsWith("-") ? exponent : "+" + exponent);
   }
 
   @Override

@@ -116,7 +116,8 @@ class MemoryIT {
         Thread.sleep(20);
       }
       assertThat(((RespValue.Int) c.call("DBSIZE")).value()).as("keys left (loaded in %d ms)", loadedMillis).isZero();
-      assertThat(worstPingMillis).as("a client waited behind active expiry").isLessThan(500);
+      // Slices of 1000 keys under the lock: a client waits at most one slice (generous bound for loaded CI machines).
+      assertThat(worstPingMillis).as("a client waited behind active expiry").isLessThan(1000);
       assertThat(stat(c, "stats", "expired_keys")).isGreaterThanOrEqualTo(keys);
     }
   }
