@@ -30,10 +30,11 @@ import java.util.SplittableRandom;
  * keyspace) the sketch is sized by entry count as it grows, not by the byte maximum.
  *
  * <h2>Adaptation (hill climbing, [2])</h2>
- * Hits and misses (inserts) are counted over a sample of {@code sketch.sampleSize()} requests.
- * At the end of a sample, if the hit rate improved the climber keeps moving the window size in
- * the same direction, else it reverses. The step starts at 6.25% of the maximum and decays by 2%
- * per sample, so the window settles; a change of hit rate of 5 points or more restarts it with a
+ * Hits and misses (inserts) are counted over a sample of {@link #sampleSize()} requests: the
+ * first sample is 2 x capacity, each next one 1.5 x longer, up to the sketch's reset period
+ * (10 x capacity, Caffeine's fixed sample). At the end of a sample, if the hit rate improved the
+ * climber keeps moving the window size in the same direction, else it reverses. The step starts
+ * at 6.25% of the maximum and decays by 2% per sample, so the window settles; a change of hit rate of 5 points or more restarts it with a
  * full step (the workload changed). Growing the window takes quota from protected and moves
  * probation (then protected) heads into the window; shrinking moves window heads to probation.
  * At most {@link #QUEUE_TRANSFER_THRESHOLD} nodes move per call; the rest of the adjustment is
@@ -45,17 +46,27 @@ import java.util.SplittableRandom;
  * ~80%) this code reproduces Caffeine's published ratios (OLTP/1000 39.85 vs 39.84, P2 30.63 vs
  * 30.70, scarab 71.58 vs 72.45) and shares its weakness: on recency-heavy traces it stays below
  * LRU (scarab/100k 71.6 vs 75.9, OLTP/15000 61.8 vs 64.6), because a sample is 10 x capacity
- * requests and such traces allow one or two adjustments before they end. Three changes:
+ * requests and such traces allow one or two adjustments before they end. Four changes:
  * <ol>
  *   <li>the window starts at {@link #INITIAL_WINDOW_PERCENT} (33%) of the maximum, not 1%;
  *   <li>it may grow to the whole maximum (taking protected's share first, then probation's),
  *       where W-TinyLFU is exactly LRU;
  *   <li>the climber ignores samples taken while the cache is still filling (before the first
- *       {@link #victim()} call).
+ *       {@link #victim()} call);
+ *   <li>samples start short (2 x capacity) and lengthen by 1.5 per sample to 10 x capacity, so the
+ *       climber makes its first moves early (a window starting at 33% must be able to shrink
+ *       within a trace of a few x capacity requests) and is steady later. With a fixed 10 x
+ *       sample and a 33% start, OLTP/2000 was 45.24 and P3/32768 16.67 (a point below
+ *       Caffeine); with a fixed 1, 2 or 5 x sample P2/32768 fell to 22-29 (noise made the window
+ *       wander towards LRU).
  * </ol>
- * Result (hit %, entry capacity): gli/1000 42.3 (Caffeine 41.6), OLTP/1000 40.3 (39.8),
- * OLTP/2000 45.3 (46.1), OLTP/15000 65.1 (LRU 64.6, Caffeine 59.3), P2/32768 30.8 (30.7),
- * scarab/100k 75.0 (LRU 75.9, Caffeine 72.5). Known weak: sprite/500 75.8 against LRU 78.3.
+ * Result (hit %, entry capacity, the simulator's key hash): gli/1000 42.38 (Caffeine 41.60),
+ * OLTP/1000 40.96 (39.84), OLTP/2000 46.80 (46.08), OLTP/15000 65.09 (LRU 64.63, Caffeine 59.30),
+ * P2/32768 30.74 (30.70), P3/32768 17.81 (Caffeine 17.5-17.8 by replay), scarab/100k 75.05 (LRU 75.91,
+ * Caffeine 72.45). The hill climber is sensitive: neighbouring settings (first sample 1.5-2.5 x,
+ * growth 1.3-1.7) gave OLTP/15000 62.8 to 65.1 and P2 29.2 to 30.7 (see docs/benchmarks.md). Known weak:
+ * the short frequency-heavy LIRS traces (ps, multi2, cs, scan, loop), several points below
+ * Caffeine, whose window starts at 1%; and sprite/1769, zigzag, backf, below LRU.
  *
  * <h2>Invariants</h2>
  * <ul>
@@ -80,6 +91,13 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
   static final double HILL_CLIMBER_RESTART_THRESHOLD = 0.05;
   static final double HILL_CLIMBER_STEP_PERCENT = 0.0625;
   static final double HILL_CLIMBER_STEP_DECAY_RATE = 0.98;
+  /**
+   * The climber's first sample is this many times the (entry) capacity; each sample is
+   * {@link #HILL_CLIMBER_SAMPLE_GROWTH} times longer than the one before, up to the sketch's
+   * reset period (10 x capacity, Caffeine's fixed sample): 2, 3, 4.5, 6.75, 10, 10, ...
+   */
+  static final double HILL_CLIMBER_FIRST_SAMPLE_FACTOR = 2.0;
+  static final double HILL_CLIMBER_SAMPLE_GROWTH = 1.5;
   static final int QUEUE_TRANSFER_THRESHOLD = 1_000;
   static final int ADMIT_HASHDOS_THRESHOLD = 6;
 
@@ -118,6 +136,8 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
   private double previousSampleHitRate;
   private double stepSize;
   private long adjustment;
+  /** Length of the current climber sample, in units of the sketch's capacity. */
+  private double sampleFactor;
 
   /** An entry-count policy (every weight 1), as the simulator uses. */
   public WTinyLfuPolicy(long maximum) {
@@ -144,6 +164,7 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
     hitsInSample = 0;
     missesInSample = 0;
     stepSize = -HILL_CLIMBER_STEP_PERCENT * maximum;
+    sampleFactor = HILL_CLIMBER_FIRST_SAMPLE_FACTOR;
     if (!weighted) {
       sketch.ensureCapacity(Math.min(maximum, Integer.MAX_VALUE));
     }
@@ -323,7 +344,7 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
       return false;
     }
     long requests = hitsInSample + missesInSample;
-    if (requests < sketch.sampleSize()) {
+    if (requests < sampleSize()) {
       return false;
     }
     double hitRate = (double) hitsInSample / requests;
@@ -337,7 +358,17 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
     stepSize = nextStepSize;
     hitsInSample = 0;
     missesInSample = 0;
+    sampleFactor = Math.min(FrequencySketch.SAMPLE_FACTOR, sampleFactor * HILL_CLIMBER_SAMPLE_GROWTH);
     return true;
+  }
+
+  /**
+   * Requests in the current climber sample: {@code sampleFactor} x the sketch's capacity (the
+   * entry count it is sized for, so a byte maximum does not inflate it), at most the sketch's
+   * reset period.
+   */
+  long sampleSize() {
+    return Math.min(sketch.sampleSize(), Math.max(1, (long) (sampleFactor * sketch.capacity())));
   }
 
   private void increaseWindow() {

@@ -21,6 +21,7 @@ class TraceHitRatioTest {
     // trace,               capacity, published LRU, better of LRU and Caffeine
     "lirs/gli.trace.gz,     1000,     11.21,         41.60",
     "arc/OLTP.lis.xz,       1000,     32.83,         39.84",
+    "arc/OLTP.lis.xz,       2000,     42.47,         46.08",
     "arc/OLTP.lis.xz,       15000,    64.63,         64.63",
   })
   void lruIsExactAndWTinyLfuIsWithinAPointOfTheBest(String file, int capacity, double lru, double best) throws Exception {

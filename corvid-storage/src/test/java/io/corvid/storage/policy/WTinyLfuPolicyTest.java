@@ -98,4 +98,26 @@ class WTinyLfuPolicyTest {
     // 75.4); with Caffeine's settings (1% window, at most ~80%) it is 66.8.
     assertThat(tinyHit).isGreaterThan(lruHit - 4);
   }
+
+  @Test
+  void climberSamplesStartAtTwiceTheCapacityAndLengthenToTenTimes() {
+    int capacity = 1_000;
+    WTinyLfuPolicy tiny = new WTinyLfuPolicy(capacity);
+    assertThat(tiny.sampleSize()).isEqualTo(2_000);
+    // Fill (samples are not counted while filling), then run many samples' worth of requests.
+    long[] trace = new long[200_000];
+    Random random = new Random(3);
+    for (int i = 0; i < trace.length; i++) {
+      trace[i] = random.nextInt(5_000);
+    }
+    // Full after ~1,100 requests; the first sample (2,000) ends before request 6,000, the second
+    // (3,000) after it.
+    replay(tiny, java.util.Arrays.copyOf(trace, 6_000), capacity);
+    assertThat(tiny.sampleSize()).isEqualTo(3_000);
+    WTinyLfuPolicy longRun = new WTinyLfuPolicy(capacity);
+    replay(longRun, trace, capacity);
+    assertThat(longRun.sampleSize()).as("capped at the sketch's reset period").isEqualTo(10_000);
+    tiny.setMaximum(capacity);
+    assertThat(tiny.sampleSize()).isEqualTo(2_000);
+  }
 }
