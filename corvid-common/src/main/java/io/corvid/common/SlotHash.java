@@ -11,7 +11,10 @@ package io.corvid.common;
 public final class SlotHash {
   public static final int SLOT_COUNT = 16384;
 
+  /** CRC of one byte: {@code TABLE[b]} is the CRC16 of the byte b (initial value 0). */
   private static final int[] TABLE = new int[256];
+  /** {@code TABLE2[b]} is the CRC16 of the byte b followed by a zero byte. */
+  private static final int[] TABLE2 = new int[256];
 
   static {
     for (int i = 0; i < 256; i++) {
@@ -21,14 +24,29 @@ public final class SlotHash {
       }
       TABLE[i] = crc & 0xFFFF;
     }
+    for (int i = 0; i < 256; i++) {
+      TABLE2[i] = ((TABLE[i] << 8) & 0xFFFF) ^ TABLE[TABLE[i] >>> 8];
+    }
   }
 
   private SlotHash() {}
 
-  /** CRC16-XMODEM of {@code len} bytes of {@code data} starting at {@code off}. */
+  /**
+   * CRC16-XMODEM of {@code len} bytes of {@code data} starting at {@code off}.
+   *
+   * <p>Two bytes per step ("slicing by 2"): a CRC is linear, so after bytes b0 b1 the register is
+   * {@code TABLE2[(crc >> 8) ^ b0] ^ TABLE[(crc & 0xFF) ^ b1]}, two independent lookups where the
+   * byte-at-a-time loop chains two dependent ones. It halves the latency of a GET's slot
+   * computation, which the profile showed at ~6% of an event loop's time on 16-byte keys.
+   */
   public static int crc16(byte[] data, int off, int len) {
     int crc = 0;
-    for (int i = off, end = off + len; i < end; i++) {
+    int i = off;
+    int end = off + len;
+    for (; i + 1 < end; i += 2) {
+      crc = TABLE2[((crc >>> 8) ^ data[i]) & 0xFF] ^ TABLE[(crc ^ data[i + 1]) & 0xFF];
+    }
+    if (i < end) {
       crc = ((crc << 8) ^ TABLE[((crc >>> 8) ^ data[i]) & 0xFF]) & 0xFFFF;
     }
     return crc;

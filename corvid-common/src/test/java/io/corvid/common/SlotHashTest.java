@@ -34,4 +34,31 @@ class SlotHashTest {
     assertThat(slot("foo{bar}{zap}")).isEqualTo(slot("bar"));
     assertThat(slot("{unclosed")).isEqualTo(SlotHash.crc16("{unclosed".getBytes(), 0, 9) & 16383);
   }
+
+  @Test
+  void twoBytesAtATimeEqualsTheBitwiseDefinition() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+    for (int n = 0; n < 2000; n++) {
+      byte[] b = new byte[random.nextInt(40)];
+      for (int i = 0; i < b.length; i++) {
+        b[i] = (byte) random.nextInt(256);
+      }
+      int off = b.length == 0 ? 0 : random.nextInt(b.length);
+      int len = b.length - off;
+      assertThat(SlotHash.crc16(b, off, len)).as("bytes %s from %d", java.util.Arrays.toString(b), off)
+          .isEqualTo(bitwiseCrc16(b, off, len));
+    }
+  }
+
+  /** CRC16-XMODEM bit by bit, straight from its definition. */
+  private static int bitwiseCrc16(byte[] b, int off, int len) {
+    int crc = 0;
+    for (int i = off; i < off + len; i++) {
+      crc ^= (b[i] & 0xFF) << 8;
+      for (int bit = 0; bit < 8; bit++) {
+        crc = (crc & 0x8000) != 0 ? ((crc << 1) ^ 0x1021) & 0xFFFF : (crc << 1) & 0xFFFF;
+      }
+    }
+    return crc;
+  }
 }

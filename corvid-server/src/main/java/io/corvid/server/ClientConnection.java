@@ -209,6 +209,27 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
   /** Parses and executes every complete request in the inbound buffer, until back-pressure. */
   private void processInput() {
+    if (inbound == null || !inbound.isReadable() || closed || closeAfterReply || readPaused) {
+      return;
+    }
+    lastInteractionMillis = clock.currentTimeMillis();
+    Dispatcher dispatcher = node.dispatcher();
+    dispatcher.lock();
+    try {
+      processInputLocked(dispatcher);
+    } finally {
+      dispatcher.unlock();
+    }
+    if (inbound != null && !inbound.isReadable()) {
+      inbound.release();
+      inbound = null;
+    } else if (inbound != null) {
+      inbound.discardSomeReadBytes();
+    }
+  }
+
+  /** The loop of {@link #processInput}, under the node lock taken once for the whole batch. */
+  private void processInputLocked(Dispatcher dispatcher) {
     while (inbound != null && inbound.isReadable() && !closed && !closeAfterReply && !readPaused) {
       boolean complete;
       try {
@@ -226,9 +247,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
       if (!complete) {
         break;
       }
-      lastInteractionMillis = clock.currentTimeMillis();
       if (request.argc() > 0) {
-        node.dispatcher().dispatch(this, request);
+        dispatcher.dispatchLocked(this, request);
       }
       RespLimits limits = node.config().respLimits();
       if (limits != parser.limits()) {
@@ -237,17 +257,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
       parser.authRequired(!authenticated);
       if (out != null && out.readableBytes() >= OUT_FLUSH_THRESHOLD_BYTES) {
         flushOut();
+        dispatcher.restartClock();
         if (!channel.isWritable()) {
           readPaused = true;
           channel.config().setAutoRead(false);
         }
       }
-    }
-    if (inbound != null && !inbound.isReadable()) {
-      inbound.release();
-      inbound = null;
-    } else if (inbound != null) {
-      inbound.discardSomeReadBytes();
     }
   }
 

@@ -54,7 +54,7 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--max-inline-length", description = "longest inline request (default 65536)") String maxInlineLength;
     @Option(names = "--client-output-buffer-limit", description = "e.g. 'pubsub 32mb 8mb 60' (class hard soft seconds ...)") String clientOutputBufferLimit;
     @Option(names = "--timeout", description = "close clients idle this many seconds; 0 = never") String timeout;
-    @Option(names = "--io-threads", description = "event loop threads (default 2)") String ioThreads;
+    @Option(names = "--io-threads", description = "event loop threads (default 1)") String ioThreads;
     @Option(names = "--slowlog-log-slower-than", description = "microseconds; -1 disables (default 10000)") String slowlogLogSlowerThan;
     @Option(names = "--slowlog-max-len", description = "slow log entries kept (default 128)") String slowlogMaxLen;
     @Option(names = "--lfu-log-factor", description = "LFU counter log factor (default 10)") String lfuLogFactor;
