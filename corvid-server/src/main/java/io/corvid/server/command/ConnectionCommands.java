@@ -275,7 +275,9 @@ public final class ConnectionCommands {
     if (ctx.argc() == 3) {
       String addr = ctx.request().string(2);
       for (ClientConnection c : node.clients().values()) {
-        if (c.peer().equals(addr)) {
+        // A client already closed stays in the map until its channel is deregistered: as in
+        // Redis, where it is gone before the next command, it is no longer there to kill.
+        if (c.peer().equals(addr) && !c.isClosed()) {
           kill(self, c);
           ctx.replyOk();
           return;
