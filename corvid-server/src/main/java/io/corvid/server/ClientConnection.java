@@ -358,7 +358,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     }
   }
 
-  boolean isClosed() {
+  public boolean isClosed() {
     return closed;
   }
 
