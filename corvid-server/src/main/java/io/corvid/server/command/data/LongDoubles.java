@@ -75,7 +75,7 @@ public final class LongDoubles {
       }
       exact = negative ? exact.negate() : exact;
     } else {
-      if (body.isEmpty() || !isDecimalLiteral(body)) {
+      if (body.isEmpty() || !io.corvid.common.DecimalSyntax.isUnsignedDecimal(body, 0)) {
         return null;
       }
       try {
@@ -154,41 +154,6 @@ public final class LongDoubles {
     return scaleByPowerOfTwo(new BigDecimal(mantissa), (int) binaryExponent);
   }
 
-  /** digits [. digits] [e [sign] digits], with at least one digit in the mantissa. */
-  private static boolean isDecimalLiteral(String s) {
-    int i = 0;
-    int n = s.length();
-    int digits = 0;
-    while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
-      i++;
-      digits++;
-    }
-    if (i < n && s.charAt(i) == '.') {
-      i++;
-      while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
-        i++;
-        digits++;
-      }
-    }
-    if (digits == 0) {
-      return false;
-    }
-    if (i < n && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
-      i++;
-      if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
-        i++;
-      }
-      int expDigits = 0;
-      while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
-        i++;
-        expDigits++;
-      }
-      if (expDigits == 0) {
-        return false;
-      }
-    }
-    return i == n;
-  }
 
   /** a + b in long double, or null when the result is infinite or NaN. */
   public static BigDecimal add(BigDecimal a, BigDecimal b) {
