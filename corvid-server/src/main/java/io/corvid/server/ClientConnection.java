@@ -103,6 +103,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
   private final Set<ByteKey> patterns = new LinkedHashSet<>();
   private volatile long softLimitSinceMillis;
 
+  // CLIENT TRACKING (null until the connection first enables it; see Tracking)
+  ClientTracking tracking;
+
   ClientConnection(Node node) {
     this.node = node;
     this.clock = node.clock();
@@ -179,6 +182,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         unsubscribeAllSilently();
         unwatchAll();
         discardMulti();
+        node.tracking().disable(this);
         node.removeClient(this);
       } finally {
         node.lock().unlock();
@@ -376,7 +380,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     }
     node.netOutputBytes.addAndGet(encoded.readableBytes());
     channel.writeAndFlush(encoded.retainedDuplicate(), channel.voidPromise());
-    checkOutputLimits(node.config().clientOutputBufferLimit().pubsub());
+    // Pub/sub messages go to subscribers (pubsub class); tracking invalidations may go to a
+    // normal client, which keeps its own class's limits.
+    OutputBufferLimits limits = node.config().clientOutputBufferLimit();
+    checkOutputLimits(isPubSubClass() ? limits.pubsub() : limits.normal());
   }
 
   // ================================================================ CommandContext
@@ -618,6 +625,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
   // ================================================================ pub/sub state
 
+  /** This connection's CLIENT TRACKING state, or null if it never enabled tracking. */
+  public ClientTracking tracking() { return tracking; }
+
   public Set<ByteKey> channels() { return channels; }
   public Set<ByteKey> patterns() { return patterns; }
 
@@ -641,6 +651,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     discardMulti();
     unwatchAll();
     unsubscribeAllSilently();
+    node.tracking().disable(this);
     db = 0;
     resp = RespVersion.RESP2;
     name = null;
@@ -662,6 +673,16 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     if (isPubSubClass()) {
       flags.append('P');
     }
+    boolean trackingOn = tracking != null && tracking.on;
+    if (trackingOn) {
+      flags.append('t');
+      if (tracking.brokenRedirect) {
+        flags.append('R');
+      }
+      if (tracking.bcast) {
+        flags.append('B');
+      }
+    }
     if (watchDirty) {
       flags.append('d');
     }
@@ -675,7 +696,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
         + " flags=" + flags + " db=" + db + " sub=" + channels.size() + " psub=" + patterns.size() + " ssub=0"
         + " multi=" + (inMulti ? queued.size() : -1) + " qbuf=" + qbuf + " qbuf-free=0 argv-mem=0 multi-mem=0"
         + " rbs=0 rbp=0 obl=0 oll=0 omem=" + pendingOutputBytes() + " tot-mem=0 events=r cmd=" + lastCommand
-        + " user=default redir=-1 resp=" + resp.number()
+        + " user=default redir=" + (trackingOn ? tracking.redirect : -1) + " resp=" + resp.number()
         + " lib-name=" + a.getOrDefault("lib-name", "") + " lib-ver=" + a.getOrDefault("lib-ver", "");
   }
 

@@ -51,6 +51,9 @@ public final class Dispatcher {
   }
 
   void unlock() {
+    // BCAST invalidations collected during the batch go out once, after its replies (Redis sends
+    // them in beforeSleep, once per event-loop iteration).
+    node.tracking().flushBroadcasts();
     lock.unlock();
   }
 
@@ -130,6 +133,11 @@ public final class Dispatcher {
     int replyStart = out.writerIndex();
     long start = clockNanos;
     boolean failed = false;
+    Tracking tracking = node.tracking();
+    boolean tracked = tracking.active();
+    if (tracked) {
+      tracking.beforeCall(c);
+    }
     try {
       spec.implementation().execute(c);
     } catch (CommandException e) {
@@ -141,6 +149,9 @@ public final class Dispatcher {
       node.errorReplies++;
       log.error("Command '{}' failed unexpectedly", spec.name(), e);
       RespWriter.error(rollback(c, out, replyStart), "ERR internal error in '" + spec.name() + "': " + e);
+    }
+    if (tracked || tracking.active()) {
+      tracking.afterCall(c, spec, r);
     }
     long end = System.nanoTime();
     clockNanos = end;
@@ -168,6 +179,9 @@ public final class Dispatcher {
     node.errorReplies++;
     c.flagMultiError();
     RespWriter.error(c.out(), error);
+    if (node.tracking().active()) {
+      node.tracking().afterRejected(c, spec);
+    }
   }
 
   private static String unknownCommand(Request r) {

@@ -113,6 +113,7 @@ public final class Info {
     field(sb, "pubsub_clients", pubsub);
     field(sb, "watching_clients", watching);
     field(sb, "total_watched_keys", node.watches().watchedKeys());
+    field(sb, "tracking_clients", node.tracking().trackingClients());
   }
 
   private static void memory(Node node, StringBuilder sb) {
@@ -158,6 +159,9 @@ public final class Info {
     field(sb, "keyspace_misses", ks.keyspaceMisses());
     field(sb, "pubsub_channels", node.pubSub().channelCount());
     field(sb, "pubsub_patterns", node.pubSub().patternCount());
+    field(sb, "tracking_total_keys", node.tracking().totalKeys());
+    field(sb, "tracking_total_items", node.tracking().totalItems());
+    field(sb, "tracking_total_prefixes", node.tracking().totalPrefixes());
     field(sb, "total_error_replies", node.errorReplies());
   }
 

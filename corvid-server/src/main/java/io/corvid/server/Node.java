@@ -40,6 +40,7 @@ public final class Node implements ServerContext {
   private final Map<Long, ClientConnection> clients = new ConcurrentSkipListMap<>();
   private final PubSub pubSub = new PubSub();
   private final Watches watches = new Watches();
+  private final Tracking tracking = new Tracking(this);
   private final SlowLog slowLog = new SlowLog();
   private final AtomicLong nextClientId = new AtomicLong(1);
   private final String runId;
@@ -69,7 +70,7 @@ public final class Node implements ServerContext {
     byte[] id = new byte[20];
     new SecureRandom().nextBytes(id);
     this.runId = HexFormat.of().formatHex(id);
-    keyspace.setListener(watches);
+    keyspace.setListener(KeyspaceListeners.of(watches, tracking));
     config.onChange(this::applyConfigChange);
   }
 
@@ -107,6 +108,7 @@ public final class Node implements ServerContext {
   public ReentrantLock lock() { return lock; }
   public PubSub pubSub() { return pubSub; }
   public Watches watches() { return watches; }
+  public Tracking tracking() { return tracking; }
   public SlowLog slowLog() { return slowLog; }
   public String runId() { return runId; }
   /** The port actually listened on (differs from the port option when that is 0). */

@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
  *       between slices. While slices come back full (many keys are due) it keeps going, up to
  *       {@link #EXPIRE_CPU_PERCENT} of the tick, like Redis's ACTIVE_EXPIRE_CYCLE_SLOW; a backlog
  *       of a million due keys is cleared within seconds.
+ *   <li>CLIENT TRACKING: the invalidation table is brought back under tracking-table-max-keys
+ *       (bounded work per tick), and BCAST invalidations for keys that expired are sent.
  *   <li>Client checks: idle timeout and output-buffer soft limits (which must fire even when no
  *       new output arrives).
  * </ul>
@@ -57,6 +59,7 @@ final class ServerCron {
     try {
       long periodNanos = 1_000_000_000L / node.config().hz();
       activeExpire(periodNanos * EXPIRE_CPU_PERCENT / 100);
+      trackingCron();
       long now = node.clock().currentTimeMillis();
       if (now - lastClientCheckMillis >= CLIENT_CHECK_INTERVAL_MILLIS) {
         lastClientCheckMillis = now;
@@ -80,6 +83,7 @@ final class ServerCron {
       node.lock().lock();
       try {
         removed = node.keyspace().activeExpireCycle(EXPIRE_KEYS_PER_SLICE);
+        node.tracking().flushBroadcasts();
       } finally {
         node.lock().unlock();
       }
@@ -89,6 +93,19 @@ final class ServerCron {
       }
     }
     return total;
+  }
+
+  /** tracking-table-max-keys is enforced here too, so an idle node gets back under a lowered limit. */
+  private void trackingCron() {
+    if (!node.tracking().active()) {
+      return;
+    }
+    node.lock().lock();
+    try {
+      node.tracking().cron();
+    } finally {
+      node.lock().unlock();
+    }
   }
 
   private void checkClients(long now) {

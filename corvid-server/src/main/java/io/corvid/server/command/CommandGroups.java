@@ -6,6 +6,7 @@ public final class CommandGroups {
 
   public static void registerAll(CommandRegistry registry) {
     ConnectionCommands.register(registry);
+    TrackingCommands.register(registry);
     ServerCommands.register(registry);
     PubSubCommands.register(registry);
     TransactionCommands.register(registry);

@@ -70,6 +70,8 @@ public final class ConnectionCommands {
     registry.register("client|setinfo", ConnectionCommands::clientSetinfo);
     registry.register("client|kill", ConnectionCommands::clientKill);
     registry.register("client|help", ctx -> help(ctx, "CLIENT",
+        "CACHING (YES|NO)", "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+        "GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
         "ID", "    Return the ID of the current connection.",
         "GETNAME", "    Return the name of the current connection.",
         "INFO", "    Return information about the current client connection.",
@@ -86,7 +88,10 @@ public final class ConnectionCommands {
         "    * ID <client-id> [<client-id> ...]", "      Return clients of specified IDs only.",
         "SETINFO <option> <value>", "    Set client meta attr. Options are:",
         "    * LIB-NAME: the client lib name.", "    * LIB-VER: the client lib version.",
-        "SETNAME <name>", "    Assign the name <name> to the current connection."));
+        "SETNAME <name>", "    Assign the name <name> to the current connection.",
+        "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]", "         [OPTIN] [OPTOUT] [NOLOOP]",
+        "    Control server assisted client side caching.",
+        "TRACKINGINFO", "    Report tracking status for the current connection."));
   }
 
   static ClientConnection conn(CommandContext ctx) {

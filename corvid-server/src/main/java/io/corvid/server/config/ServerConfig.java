@@ -62,6 +62,8 @@ public final class ServerConfig {
   /** Redis clamps hz into [1, 500] silently. */
   public static final int MIN_HZ = 1;
   public static final int MAX_HZ = 500;
+  /** Keys the CLIENT TRACKING invalidation table may hold (Redis's default); 0 = no limit. */
+  public static final long DEFAULT_TRACKING_TABLE_MAX_KEYS = 1_000_000;
 
   // ---------------------------------------------------------------- values
 
@@ -84,6 +86,7 @@ public final class ServerConfig {
   private volatile int lfuLogFactor = DEFAULT_LFU_LOG_FACTOR;
   private volatile int lfuDecayTime = DEFAULT_LFU_DECAY_TIME_MINUTES;
   private volatile int hz = DEFAULT_HZ;
+  private volatile long trackingTableMaxKeys = DEFAULT_TRACKING_TABLE_MAX_KEYS;
   private volatile RespLimits respLimits = RespLimits.defaults();
 
   private final Map<String, Option> options = new LinkedHashMap<>();
@@ -157,6 +160,8 @@ public final class ServerConfig {
         () -> lfuDecayTime, v -> lfuDecayTime = (int) v));
     add(new IntOption("hz", "background task frequency (active expiry, client timeouts), clamped to 1..500", true,
         0, Integer.MAX_VALUE, () -> hz, v -> hz = (int) Math.max(MIN_HZ, Math.min(MAX_HZ, v))));
+    add(new IntOption("tracking-table-max-keys", "keys the CLIENT TRACKING invalidation table may hold; 0 = no limit",
+        true, 0, Long.MAX_VALUE, () -> trackingTableMaxKeys, v -> trackingTableMaxKeys = v));
     // Redis persistence settings, reported so tools that read them (redis-benchmark, monitoring)
     // see "no persistence"; Corvid keeps data in memory only.
     add(new FixedOption("save", "RDB snapshots: always off (Corvid does not persist)", ""));
@@ -193,6 +198,7 @@ public final class ServerConfig {
   public int lfuLogFactor() { return lfuLogFactor; }
   public int lfuDecayTimeMinutes() { return lfuDecayTime; }
   public int hz() { return hz; }
+  public long trackingTableMaxKeys() { return trackingTableMaxKeys; }
   /** The parser limits derived from proto-max-bulk-len, max-multibulk-length, max-inline-length, client-query-buffer-limit. */
   public RespLimits respLimits() { return respLimits; }
 
