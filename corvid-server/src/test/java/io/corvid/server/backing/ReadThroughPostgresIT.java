@@ -171,7 +171,11 @@ class ReadThroughPostgresIT {
   }
 
   static long infoLong(String field) {
-    try (Jedis j = jedis()) {
+    return infoLong(server, field);
+  }
+
+  static long infoLong(ServerProcess server, String field) {
+    try (Jedis j = new Jedis(server.host(), server.port(), 30_000)) {
       for (String line : j.info("backingstore").split("\r\n")) {
         if (line.startsWith(field + ":")) {
           return Long.parseLong(line.substring(field.length() + 1));
