@@ -73,6 +73,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
   private ByteBuf inbound;
   private ByteBuf out;
   private boolean readPaused;
+  /** Replies of this connection being completed off the event loop (see {@link #deferReply}). */
+  private int awaitingDeferred;
+  /** Set by a command that needs a deferral once the read batch ends (write-behind fsync group commit). */
+  private java.util.function.Consumer<ClientConnection> deferAtBatchEnd;
   private boolean closeAfterReply;
   private boolean closed;
   private boolean registered;
@@ -213,7 +217,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
   /** Parses and executes every complete request in the inbound buffer, until back-pressure. */
   private void processInput() {
-    if (inbound == null || !inbound.isReadable() || closed || closeAfterReply || readPaused) {
+    if (inbound == null || !inbound.isReadable() || closed || closeAfterReply || readPaused || awaitingDeferred > 0) {
       return;
     }
     lastInteractionMillis = clock.currentTimeMillis();
@@ -221,6 +225,12 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     dispatcher.lock();
     try {
       processInputLocked(dispatcher);
+      if (deferAtBatchEnd != null) {
+        java.util.function.Consumer<ClientConnection> register = deferAtBatchEnd;
+        deferAtBatchEnd = null;
+        deferReply();
+        register.accept(this);
+      }
     } finally {
       dispatcher.unlock();
     }
@@ -234,7 +244,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
   /** The loop of {@link #processInput}, under the node lock taken once for the whole batch. */
   private void processInputLocked(Dispatcher dispatcher) {
-    while (inbound != null && inbound.isReadable() && !closed && !closeAfterReply && !readPaused) {
+    while (inbound != null && inbound.isReadable() && !closed && !closeAfterReply && !readPaused && awaitingDeferred == 0) {
       boolean complete;
       try {
         complete = parser.parse(inbound, request);
@@ -279,7 +289,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
   /** Writes the pending replies and checks the output limits. */
   void flushOut() {
-    if (closed) {
+    if (closed || awaitingDeferred > 0 || deferAtBatchEnd != null) {
       return;
     }
     if (out != null && out.isReadable()) {
@@ -364,6 +374,59 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
   public boolean isClosed() {
     return closed;
+  }
+
+  // ================================================================ deferred replies
+
+  /**
+   * The command running now (node lock held, on this connection's event loop) will complete its
+   * reply later, off the event loop (a backing-store load or write). Until {@link #resumeDeferred}
+   * the connection dispatches nothing more and flushes nothing, so its pipelined requests are
+   * answered in order after that reply; reading from the socket pauses too.
+   */
+  public void deferReply() {
+    awaitingDeferred++;
+    if (channel != null) {
+      channel.config().setAutoRead(false);
+    }
+  }
+
+  /**
+   * Like {@link #deferReply}, but from the end of the current read batch: every reply of the
+   * batch is held until {@code register}'s callback resumes the connection (group commit).
+   */
+  public void deferAtBatchEnd(java.util.function.Consumer<ClientConnection> register) {
+    deferAtBatchEnd = register;
+  }
+
+  /**
+   * Completes a deferred reply from any thread: on this connection's event loop, with the node
+   * lock held, {@code writeReply} writes the reply (it may defer again); once no deferral is
+   * outstanding the connection goes on with its pipelined requests and flushes. Nothing happens when it closed meanwhile.
+   */
+  public void resumeDeferred(java.util.function.Consumer<ClientConnection> writeReply) {
+    Channel ch = channel;
+    if (ch == null) {
+      return;
+    }
+    ch.eventLoop().execute(() -> {
+      if (closed) {
+        return;
+      }
+      Dispatcher dispatcher = node.dispatcher();
+      dispatcher.lock();
+      try {
+        awaitingDeferred--;
+        writeReply.accept(this);
+      } finally {
+        dispatcher.unlock();
+      }
+      processInput();
+      flushOut();
+      if (awaitingDeferred == 0 && !readPaused && !closed) {
+        channel.config().setAutoRead(true);
+      }
+    });
   }
 
   // ================================================================ pub/sub delivery

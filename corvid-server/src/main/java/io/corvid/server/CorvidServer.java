@@ -64,7 +64,8 @@ public final class CorvidServer {
     return port;
   }
 
-  public void start() throws InterruptedException {
+  public void start() throws InterruptedException, java.io.IOException {
+    node.setBacking(io.corvid.server.backing.BackingStores.start(node));
     bossGroup = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
     workerGroup = new MultiThreadIoEventLoopGroup(config.ioThreads(), transport.ioHandlerFactory());
     ServerBootstrap b = new ServerBootstrap()
@@ -139,6 +140,9 @@ public final class CorvidServer {
       }
       if (bossGroup != null) {
         bossGroup.shutdownGracefully(0, STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS).awaitUninterruptibly();
+      }
+      if (node.backing() != null) {
+        node.backing().close(); // drains the write-behind queue
       }
       node.lock().lock();
       try {

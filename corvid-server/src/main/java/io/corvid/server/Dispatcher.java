@@ -104,6 +104,17 @@ public final class Dispatcher {
           + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
       return;
     }
+    io.corvid.server.backing.BackingStores backing = node.backing();
+    if (backing != null) {
+      try {
+        if (backing.intercept(c, spec, r)) {
+          return; // answered, or its answer was deferred until the database replies
+        }
+      } catch (CommandException e) {
+        reject(c, spec, e.getMessage());
+        return;
+      }
+    }
     if (c.inMulti() && !spec.has(CommandSpec.FLAG_NOT_QUEUED)) {
       if (spec.has(CommandSpec.FLAG_NO_MULTI)) {
         reject(c, spec, "ERR Command not allowed inside a transaction");

@@ -23,7 +23,8 @@ public final class Info {
       List.of("server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace");
   /** INFO all adds these; INFO everything too. */
   public static final List<String> ALL_SECTIONS =
-      List.of("server", "clients", "memory", "persistence", "stats", "replication", "cpu", "commandstats", "keyspace");
+      List.of("server", "clients", "memory", "persistence", "stats", "replication", "cpu", "commandstats", "keyspace",
+          "backingstore");
   private static final long PAGE_SIZE_BYTES = 4096;
 
   private Info() {}
@@ -66,6 +67,7 @@ public final class Info {
         case "cpu" -> cpu(sb);
         case "commandstats" -> commandStats(node, sb);
         case "keyspace" -> keyspace(node, sb);
+        case "backingstore" -> backingStore(node, sb);
         default -> { }
       }
     }
@@ -193,6 +195,16 @@ public final class Info {
         sb.append("db").append(db).append(":keys=").append(keys).append(",expires=").append(ks.volatileSize(db))
             .append(",avg_ttl=0\r\n");
       }
+    }
+  }
+
+  /** Backing stores: loads, queries saved, the write-behind queue (io.corvid.server.backing). */
+  private static void backingStore(Node node, StringBuilder sb) {
+    sb.append("# Backingstore\r\n");
+    io.corvid.server.backing.BackingStores b = node.backing();
+    field(sb, "backingstore_enabled", b == null ? 0 : 1);
+    if (b != null) {
+      b.info().forEach((k, v) -> field(sb, k, v));
     }
   }
 }

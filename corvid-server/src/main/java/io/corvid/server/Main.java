@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "corvid", mixinStandardHelpOptions = true, version = "Corvid " + Node.VERSION,
     description = "Corvid: an in-memory cache that speaks the Redis protocol.",
-    subcommands = {Main.Server.class})
+    subcommands = {Main.Server.class, Main.BackingStore.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
@@ -60,25 +60,18 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--lfu-log-factor", description = "LFU counter log factor (default 10)") String lfuLogFactor;
     @Option(names = "--lfu-decay-time", description = "LFU decay period in minutes (default 1)") String lfuDecayTime;
     @Option(names = "--hz", description = "background task frequency, 1..500 (default 10)") String hz;
+    @Option(names = "--dir", description = "directory of the node's files: the write-behind log (default .)") String dir;
+    @Option(names = "--backing-store", paramLabel = "'PREFIX name=value ...'",
+        description = "map a key prefix to a table (repeatable; see corvid.conf)") java.util.List<String> backingStores;
+    @Option(names = "--backing-store-fsync", description = "write-behind log fsync: always, everysec (default), no") String backingStoreFsync;
+    @Option(names = "--backing-store-max-attempts", description = "flush attempts before a dead letter (default 10)") String backingStoreMaxAttempts;
+    @Option(names = "--backing-store-batch-size", description = "write-behind writes per flush transaction (default 256)") String backingStoreBatchSize;
 
     @Override
     public Integer call() throws Exception {
       ServerConfig config = new ServerConfig();
       try {
-        if (configFile != null) {
-          for (ConfigFile.Directive d : ConfigFile.read(configFile)) {
-            try {
-              config.setAtStartup(d.name(), d.value());
-            } catch (ConfigException e) {
-              throw new ConfigException(configFile + " line " + d.line() + ": " + e.getMessage());
-            }
-          }
-        }
-        for (Map.Entry<String, String> e : commandLine().entrySet()) {
-          if (e.getValue() != null) {
-            config.setAtStartup(e.getKey(), e.getValue());
-          }
-        }
+        load(config);
       } catch (ConfigException e) {
         System.err.println("*** FATAL CONFIG ERROR: " + e.getMessage());
         return 2;
@@ -96,6 +89,31 @@ public final class Main implements Callable<Integer> {
       }
       server.awaitStopped();
       return 0;
+    }
+
+    /** The config file, then the command line over it. */
+    void load(ServerConfig config) throws Exception {
+      {
+        if (configFile != null) {
+          for (ConfigFile.Directive d : ConfigFile.read(configFile)) {
+            try {
+              config.setAtStartup(d.name(), d.value());
+            } catch (ConfigException e) {
+              throw new ConfigException(configFile + " line " + d.line() + ": " + e.getMessage());
+            }
+          }
+        }
+        for (Map.Entry<String, String> e : commandLine().entrySet()) {
+          if (e.getValue() != null) {
+            config.setAtStartup(e.getKey(), e.getValue());
+          }
+        }
+        if (backingStores != null) {
+          for (String b : backingStores) {
+            config.setAtStartup("backing-store", b);
+          }
+        }
+      }
     }
 
     private Map<String, String> commandLine() {
@@ -119,6 +137,10 @@ public final class Main implements Callable<Integer> {
       m.put("lfu-log-factor", lfuLogFactor);
       m.put("lfu-decay-time", lfuDecayTime);
       m.put("hz", hz);
+      m.put("dir", dir);
+      m.put("backing-store-fsync", backingStoreFsync);
+      m.put("backing-store-max-attempts", backingStoreMaxAttempts);
+      m.put("backing-store-batch-size", backingStoreBatchSize);
       return m;
     }
 
@@ -142,6 +164,48 @@ public final class Main implements Callable<Integer> {
         }
       }
       Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "corvid-shutdown-hook"));
+    }
+  }
+
+  @Command(name = "backing-store", mixinStandardHelpOptions = true, version = "Corvid " + Node.VERSION,
+      description = "Backing-store tools.", subcommands = {InstallTriggers.class})
+  static final class BackingStore implements Callable<Integer> {
+    @Override
+    public Integer call() {
+      new CommandLine(this).usage(System.out);
+      return 0;
+    }
+  }
+
+  @Command(name = "install-triggers", mixinStandardHelpOptions = true, version = "Corvid " + Node.VERSION,
+      description = "Installs, on each PostgreSQL table of the configured backing stores, the trigger whose NOTIFY "
+          + "invalidates cached keys (invalidate=notify). Safe to run again.")
+  static final class InstallTriggers implements Callable<Integer> {
+    @picocli.CommandLine.Mixin
+    Server options = new Server();
+
+    @Override
+    public Integer call() {
+      ServerConfig config = new ServerConfig();
+      try {
+        options.load(config);
+      } catch (Exception e) {
+        System.err.println("*** FATAL CONFIG ERROR: " + e.getMessage());
+        return 2;
+      }
+      if (config.backingStores().isEmpty()) {
+        System.err.println("No backing-store is configured (give --config FILE or --backing-store '...').");
+        return 2;
+      }
+      try {
+        for (String line : io.corvid.server.backing.TriggerInstaller.install(config.backingStores())) {
+          System.out.println(line);
+        }
+        return 0;
+      } catch (java.sql.SQLException e) {
+        System.err.println("install-triggers failed: " + e.getMessage());
+        return 1;
+      }
     }
   }
 }

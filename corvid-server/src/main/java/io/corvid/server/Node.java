@@ -57,6 +57,8 @@ public final class Node implements ServerContext {
   long errorReplies;
 
   private volatile Runnable shutdownAction = () -> {};
+  /** Backing stores (io.corvid.server.backing); null when none is configured. */
+  private volatile io.corvid.server.backing.BackingStores backing;
   private volatile int boundPort;
 
   public Node(ServerConfig config, Keyspace keyspace, Clock clock) {
@@ -110,6 +112,8 @@ public final class Node implements ServerContext {
   public Watches watches() { return watches; }
   public Tracking tracking() { return tracking; }
   public SlowLog slowLog() { return slowLog; }
+  public io.corvid.server.backing.BackingStores backing() { return backing; }
+  void setBacking(io.corvid.server.backing.BackingStores backing) { this.backing = backing; }
   public String runId() { return runId; }
   /** The port actually listened on (differs from the port option when that is 0). */
   public int boundPort() { return boundPort; }

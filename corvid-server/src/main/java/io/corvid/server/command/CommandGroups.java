@@ -13,5 +13,6 @@ public final class CommandGroups {
     StringCommands.register(registry);
     KeyCommands.register(registry);
     HashCommands.register(registry);
+    io.corvid.server.backing.BackingStoreCommands.register(registry);
   }
 }

@@ -64,6 +64,15 @@ public final class ServerConfig {
   public static final int MAX_HZ = 500;
   /** Keys the CLIENT TRACKING invalidation table may hold (Redis's default); 0 = no limit. */
   public static final long DEFAULT_TRACKING_TABLE_MAX_KEYS = 1_000_000;
+  /** Where the node keeps its files (the write-behind log), as redis.conf's dir. */
+  public static final String DEFAULT_DIR = ".";
+  /** fsync policy of the write-behind log, named as appendfsync: always, everysec, no. */
+  public static final String DEFAULT_BACKING_STORE_FSYNC = "everysec";
+  /** A write-behind write that failed this many flush attempts goes to the dead-letter list. */
+  public static final long DEFAULT_BACKING_STORE_MAX_ATTEMPTS = 10;
+  /** Most coalesced writes one write-behind flush sends in one transaction. */
+  public static final long DEFAULT_BACKING_STORE_BATCH_SIZE = 256;
+  public static final long MAX_BACKING_STORE_BATCH_SIZE = 100_000;
 
   // ---------------------------------------------------------------- values
 
@@ -88,6 +97,11 @@ public final class ServerConfig {
   private volatile int hz = DEFAULT_HZ;
   private volatile long trackingTableMaxKeys = DEFAULT_TRACKING_TABLE_MAX_KEYS;
   private volatile RespLimits respLimits = RespLimits.defaults();
+  private volatile String dir = DEFAULT_DIR;
+  private final List<io.corvid.server.backing.BackingStoreSpec> backingStores = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile String backingStoreFsync = DEFAULT_BACKING_STORE_FSYNC;
+  private volatile long backingStoreMaxAttempts = DEFAULT_BACKING_STORE_MAX_ATTEMPTS;
+  private volatile long backingStoreBatchSize = DEFAULT_BACKING_STORE_BATCH_SIZE;
 
   private final Map<String, Option> options = new LinkedHashMap<>();
   private final List<Consumer<String>> listeners = new ArrayList<>();
@@ -166,6 +180,7 @@ public final class ServerConfig {
     // see "no persistence"; Corvid keeps data in memory only.
     add(new FixedOption("save", "RDB snapshots: always off (Corvid does not persist)", ""));
     add(new FixedOption("appendonly", "append-only file: always off (Corvid does not persist)", "no"));
+    addBackingStoreOptions();
     onChange(name -> {
       if (name.equals("proto-max-bulk-len") || name.equals("max-multibulk-length") || name.equals("max-inline-length")
           || name.equals("client-query-buffer-limit")) {
@@ -174,6 +189,65 @@ public final class ServerConfig {
       }
     });
   }
+
+  /** dir and the backing-store options (io.corvid.server.backing). */
+  private void addBackingStoreOptions() {
+    options.put("dir", new Option("dir", "directory of the node's files (the write-behind log)", false) {
+      @Override public String get() { return dir; }
+      @Override Object parse(String value) throws ConfigException {
+        if (value.isBlank()) {
+          throw new ConfigException("dir must not be empty");
+        }
+        return value;
+      }
+      @Override void apply(Object v) { dir = (String) v; }
+    });
+    options.put("backing-store", new Option("backing-store",
+        "a key prefix mapped to a database table; repeat the directive for several prefixes", false) {
+      @Override public String get() {
+        return String.join("; ", backingStores.stream().map(io.corvid.server.backing.BackingStoreSpec::describe).toList());
+      }
+      @Override Object parse(String value) throws ConfigException {
+        if (value.isBlank()) {
+          return null;
+        }
+        io.corvid.server.backing.BackingStoreSpec spec = io.corvid.server.backing.BackingStoreSpec.parse(value);
+        for (io.corvid.server.backing.BackingStoreSpec other : backingStores) {
+          if (other.prefix().startsWith(spec.prefix()) || spec.prefix().startsWith(other.prefix())) {
+            throw new ConfigException("key prefix '" + spec.prefix() + "' overlaps '" + other.prefix() + "'");
+          }
+        }
+        return spec;
+      }
+      @Override void apply(Object v) {
+        if (v != null) {
+          backingStores.add((io.corvid.server.backing.BackingStoreSpec) v);
+        }
+      }
+    });
+    options.put("backing-store-fsync", new Option("backing-store-fsync",
+        "fsync of the write-behind log: always (OK after fsync), everysec, no", true) {
+      @Override public String get() { return backingStoreFsync; }
+      @Override Object parse(String value) throws ConfigException {
+        String v = value.trim().toLowerCase(Locale.ROOT);
+        if (!List.of("always", "everysec", "no").contains(v)) {
+          throw new ConfigException("argument(s) must be one of the following: always, everysec, no");
+        }
+        return v;
+      }
+      @Override void apply(Object v) { backingStoreFsync = (String) v; }
+    });
+    add(new IntOption("backing-store-max-attempts", "flush attempts before a write-behind write goes to the dead letters",
+        true, 1, Integer.MAX_VALUE, () -> backingStoreMaxAttempts, v -> backingStoreMaxAttempts = v));
+    add(new IntOption("backing-store-batch-size", "most coalesced write-behind writes per flush transaction", true,
+        1, MAX_BACKING_STORE_BATCH_SIZE, () -> backingStoreBatchSize, v -> backingStoreBatchSize = v));
+  }
+
+  public String dir() { return dir; }
+  public List<io.corvid.server.backing.BackingStoreSpec> backingStores() { return List.copyOf(backingStores); }
+  public String backingStoreFsync() { return backingStoreFsync; }
+  public long backingStoreMaxAttempts() { return backingStoreMaxAttempts; }
+  public long backingStoreBatchSize() { return backingStoreBatchSize; }
 
   private void add(Option o) {
     options.put(o.name, o);

@@ -124,6 +124,12 @@ public final class ServerProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** kill -9: the node gets no chance to clean up (crash tests). Returns when it is gone. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(STOP_GRACE_SECONDS, TimeUnit.SECONDS);
+  }
+
   private void destroy() {
     process.destroyForcibly();
     try {

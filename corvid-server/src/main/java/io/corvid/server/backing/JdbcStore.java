@@ -1,0 +1,235 @@
+package io.corvid.server.backing;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The SQL side of one backing store: a HikariCP pool and the three statements Corvid needs, a
+ * load by key, an upsert and a delete. Runs only on backing-store threads, never on an event
+ * loop.
+ *
+ * <p>Values travel as strings; the column types, read once from the table's metadata, tell
+ * the driver how to convert them (PostgreSQL gets them untyped and casts them itself). With a
+ * version column, an upsert or delete only takes effect on a row whose version is lower than the
+ * write's (on PostgreSQL {@code INSERT ... ON CONFLICT DO UPDATE ... WHERE t.version <
+ * excluded.version}; elsewhere an UPDATE guarded the same way, then an INSERT when no row
+ * exists), so a write replayed from the log after a crash never overwrites a newer row.
+ */
+final class JdbcStore implements AutoCloseable {
+  /** Seconds to wait for a pooled connection before a load or write fails. */
+  static final long CONNECTION_TIMEOUT_MILLIS = 5_000;
+
+  final BackingStoreSpec spec;
+  private final HikariDataSource pool;
+  private volatile Map<String, Integer> sqlTypes;
+
+  JdbcStore(BackingStoreSpec spec, String applicationName) {
+    this.spec = spec;
+    HikariConfig c = new HikariConfig();
+    c.setJdbcUrl(spec.jdbcUrl());
+    if (spec.user() != null) {
+      c.setUsername(spec.user());
+    }
+    if (spec.password() != null) {
+      c.setPassword(spec.password());
+    }
+    c.setMaximumPoolSize(spec.poolSize());
+    c.setMinimumIdle(0);
+    c.setConnectionTimeout(CONNECTION_TIMEOUT_MILLIS);
+    c.setInitializationFailTimeout(-1); // start even when the database is down; loads fail until it is up
+    c.setPoolName("corvid-" + spec.prefix());
+    if (spec.isPostgres()) {
+      c.addDataSourceProperty("ApplicationName", applicationName);
+    }
+    this.pool = new HikariDataSource(c);
+  }
+
+  Connection connection() throws SQLException {
+    return pool.getConnection();
+  }
+
+  /** The row's value columns (null values for SQL NULL), or null when there is no such row. */
+  Map<String, Object> load(String id) throws SQLException {
+    try (Connection conn = connection()) {
+      types(conn);
+      String sql = "SELECT " + String.join(", ", spec.valueColumns()) + " FROM " + spec.table() + " WHERE "
+          + spec.keyColumn() + " = ?";
+      try (PreparedStatement ps = conn.prepareStatement(sql)) {
+        bind(ps, 1, id, spec.keyColumn());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            return null;
+          }
+          Map<String, Object> row = new LinkedHashMap<>();
+          for (int i = 0; i < spec.valueColumns().size(); i++) {
+            row.put(spec.valueColumns().get(i), rs.getObject(i + 1));
+          }
+          return row;
+        }
+      }
+    }
+  }
+
+  /**
+   * Writes the given columns of the row (others keep their value, or NULL for a new row) with
+   * {@code version}; returns false when the row holds a newer version and nothing was written.
+   */
+  boolean upsert(Connection conn, String id, Map<String, String> columns, long version) throws SQLException {
+    types(conn);
+    List<String> cols = List.copyOf(columns.keySet());
+    String v = spec.versionColumn();
+    if (spec.isPostgres()) {
+      StringBuilder sql = new StringBuilder("INSERT INTO ").append(spec.table()).append(" AS t (").append(spec.keyColumn());
+      cols.forEach(c -> sql.append(", ").append(c));
+      if (v != null) {
+        sql.append(", ").append(v);
+      }
+      sql.append(") VALUES (?").append(", ?".repeat(cols.size() + (v != null ? 1 : 0))).append(") ON CONFLICT (")
+          .append(spec.keyColumn()).append(") DO ");
+      if (cols.isEmpty() && v == null) {
+        sql.append("NOTHING");
+      } else {
+        sql.append("UPDATE SET ");
+        StringBuilder set = new StringBuilder();
+        cols.forEach(c -> set.append(set.isEmpty() ? "" : ", ").append(c).append(" = EXCLUDED.").append(c));
+        if (v != null) {
+          set.append(set.isEmpty() ? "" : ", ").append(v).append(" = EXCLUDED.").append(v);
+        }
+        sql.append(set);
+        if (v != null) {
+          sql.append(" WHERE t.").append(v).append(" IS NULL OR t.").append(v).append(" < EXCLUDED.").append(v);
+        }
+      }
+      try (PreparedStatement ps = conn.prepareStatement(sql.toString())) {
+        int i = 1;
+        bind(ps, i++, id, spec.keyColumn());
+        for (String c : cols) {
+          bind(ps, i++, columns.get(c), c);
+        }
+        if (v != null) {
+          ps.setLong(i, version);
+        }
+        return ps.executeUpdate() > 0;
+      }
+    }
+    // Portable form: a guarded UPDATE, then an INSERT when no row exists at all.
+    if (!cols.isEmpty() || v != null) {
+      StringBuilder sql = new StringBuilder("UPDATE ").append(spec.table()).append(" SET ");
+      StringBuilder set = new StringBuilder();
+      cols.forEach(c -> set.append(set.isEmpty() ? "" : ", ").append(c).append(" = ?"));
+      if (v != null) {
+        set.append(set.isEmpty() ? "" : ", ").append(v).append(" = ?");
+      }
+      sql.append(set).append(" WHERE ").append(spec.keyColumn()).append(" = ?");
+      if (v != null) {
+        sql.append(" AND (").append(v).append(" IS NULL OR ").append(v).append(" < ?)");
+      }
+      try (PreparedStatement ps = conn.prepareStatement(sql.toString())) {
+        int i = 1;
+        for (String c : cols) {
+          bind(ps, i++, columns.get(c), c);
+        }
+        if (v != null) {
+          ps.setLong(i++, version);
+        }
+        bind(ps, i++, id, spec.keyColumn());
+        if (v != null) {
+          ps.setLong(i, version);
+        }
+        if (ps.executeUpdate() > 0) {
+          return true;
+        }
+      }
+    }
+    try (PreparedStatement ps = conn.prepareStatement("SELECT 1 FROM " + spec.table() + " WHERE " + spec.keyColumn() + " = ?")) {
+      bind(ps, 1, id, spec.keyColumn());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (rs.next()) {
+          return false; // a newer version is there
+        }
+      }
+    }
+    StringBuilder sql = new StringBuilder("INSERT INTO ").append(spec.table()).append(" (").append(spec.keyColumn());
+    cols.forEach(c -> sql.append(", ").append(c));
+    if (v != null) {
+      sql.append(", ").append(v);
+    }
+    sql.append(") VALUES (?").append(", ?".repeat(cols.size() + (v != null ? 1 : 0))).append(")");
+    try (PreparedStatement ps = conn.prepareStatement(sql.toString())) {
+      int i = 1;
+      bind(ps, i++, id, spec.keyColumn());
+      for (String c : cols) {
+        bind(ps, i++, columns.get(c), c);
+      }
+      if (v != null) {
+        ps.setLong(i, version);
+      }
+      return ps.executeUpdate() > 0;
+    }
+  }
+
+  /** Deletes the row unless it carries a newer version; returns whether a row was deleted. */
+  boolean delete(Connection conn, String id, long version) throws SQLException {
+    types(conn);
+    String v = spec.versionColumn();
+    String sql = "DELETE FROM " + spec.table() + " WHERE " + spec.keyColumn() + " = ?"
+        + (v == null ? "" : " AND (" + v + " IS NULL OR " + v + " < ?)");
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      bind(ps, 1, id, spec.keyColumn());
+      if (v != null) {
+        ps.setLong(2, version);
+      }
+      return ps.executeUpdate() > 0;
+    }
+  }
+
+  private void bind(PreparedStatement ps, int i, String value, String column) throws SQLException {
+    if (spec.isPostgres()) {
+      // Untyped: the server casts the text to the column's type, whatever it is (int, numeric, jsonb, ...).
+      if (value == null) {
+        ps.setNull(i, Types.OTHER);
+      } else {
+        ps.setObject(i, value, Types.OTHER);
+      }
+      return;
+    }
+    int type = sqlTypes.getOrDefault(column.toLowerCase(java.util.Locale.ROOT), Types.VARCHAR);
+    if (value == null) {
+      ps.setNull(i, type);
+    } else {
+      ps.setObject(i, value, type);
+    }
+  }
+
+  /** The columns' JDBC types, read once (the table must exist by the first load or write). */
+  private void types(Connection conn) throws SQLException {
+    if (sqlTypes != null) {
+      return;
+    }
+    String sql = "SELECT " + spec.keyColumn() + ", " + String.join(", ", spec.valueColumns())
+        + (spec.versionColumn() == null ? "" : ", " + spec.versionColumn()) + " FROM " + spec.table() + " WHERE 1 = 0";
+    Map<String, Integer> t = new HashMap<>();
+    try (PreparedStatement ps = conn.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+      ResultSetMetaData md = rs.getMetaData();
+      for (int i = 1; i <= md.getColumnCount(); i++) {
+        t.put(md.getColumnName(i).toLowerCase(java.util.Locale.ROOT), md.getColumnType(i));
+      }
+    }
+    sqlTypes = t;
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+}

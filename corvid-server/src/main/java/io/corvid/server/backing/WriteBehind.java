@@ -1,0 +1,627 @@
+package io.corvid.server.backing;
+
+import io.corvid.server.config.ServerConfig;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The write-behind queue: a durable local append-only log plus the coalesced writes it still owes
+ * the database, and the flusher thread that pays them.
+ *
+ * <h2>Durability</h2>
+ * Every acknowledged write-behind write is first appended to {@code <dir>/corvid-write-behind.log}
+ * as one frame {@code length:int crc32c:int record}. With {@code backing-store-fsync always} the
+ * client's OK waits until a sync thread has fsynced past the write (every write appended before an
+ * fsync rides on it: group commit); with {@code everysec} the log is fsynced once a second, as
+ * Redis's appendfsync everysec, so a machine crash (not a process crash) can lose up to a second;
+ * with {@code no} the kernel decides. A node that restarts after kill -9 replays the log (a torn
+ * last frame is cut off), puts the writes back into the cache and flushes them again; the
+ * versions make a write already in the database a no-op.
+ *
+ * <h2>Flushing</h2>
+ * Pending writes are coalesced per key ({@link Pending}: last write wins column by column, a
+ * delete resets the row). One flusher thread takes up to {@code backing-store-batch-size} keys
+ * at a time, oldest first, and writes each store's share in one transaction; when the
+ * transaction fails it retries the keys one by one, so one bad row does not hold the others back.
+ * A key that failed waits {@link #backoffMillis} and after {@code backing-store-max-attempts}
+ * failures moves to the dead-letter list ({@code BACKINGSTORE DEADLETTERS}, {@code BACKINGSTORE
+ * RETRY}). A key is either pending or being flushed, and the flusher is one thread, so the writes
+ * of one key reach the database in order.
+ *
+ * <h2>The log's size</h2>
+ * When nothing is pending, being flushed or dead, the log is truncated; when it outgrows {@link
+ * #COMPACT_THRESHOLD_BYTES} it is rewritten with only the coalesced writes still owed (write to a
+ * temporary file, fsync, rename).
+ *
+ * <h2>Replication seam</h2>
+ * The queue is local to the node. When the cluster arrives, {@link #append} is the point where a
+ * write must also be shipped to the slot's replica (and the OK wait for its acknowledgement), and
+ * {@link #pendingFor}/{@link #replayRecords} is what a promoted replica or a slot hand-off needs.
+ */
+final class WriteBehind implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger("corvid");
+  static final String LOG_FILE = "corvid-write-behind.log";
+  /** Rewrite the log (keeping only what is still owed) once it is this big. */
+  static final long COMPACT_THRESHOLD_BYTES = 64L * 1024 * 1024;
+  /** The flusher looks for work this often when idle. */
+  static final long FLUSH_INTERVAL_MILLIS = 20;
+  static final long BACKOFF_BASE_MILLIS = 100;
+  static final long BACKOFF_MAX_MILLIS = 10_000;
+  /** everysec: fsync at least this often while writes arrive. */
+  static final long EVERYSEC_MILLIS = 1_000;
+  /** A graceful shutdown waits at most this long for the queue to drain; what is left stays in the log. */
+  static final long DRAIN_TIMEOUT_MILLIS = 30_000;
+  /** Largest frame accepted on replay (a frame is one write; columns are bounded by proto-max-bulk-len). */
+  static final int MAX_FRAME_BYTES = Integer.MAX_VALUE - 16;
+  private static final int FRAME_HEADER_BYTES = 8;
+
+  private final Path file;
+  private final Map<String, JdbcStore> stores;
+  private final ServerConfig config;
+
+  // All below guarded by this.
+  private FileChannel channel;
+  private long appendedBytes;
+  private long syncedBytes;
+  private boolean dirty;
+  private final LinkedHashMap<String, Pending> pending = new LinkedHashMap<>();
+  private final LinkedHashMap<String, Pending> inflight = new LinkedHashMap<>();
+  private final LinkedHashMap<String, Pending> deadLetters = new LinkedHashMap<>();
+  private final List<SyncWaiter> syncWaiters = new ArrayList<>();
+  private boolean running = true;
+  private boolean draining;
+
+  // stats (read without the lock by INFO)
+  volatile long flushed;
+  volatile long retries;
+  volatile long flushErrors;
+  volatile double flushRatePerSec;
+  volatile long fsyncs;
+
+  private final Thread flusher;
+  private final Thread syncer;
+
+  private record SyncWaiter(long position, Runnable done) {}
+
+  WriteBehind(Path dir, Map<String, JdbcStore> stores, ServerConfig config) throws IOException {
+    Files.createDirectories(dir);
+    this.file = dir.resolve(LOG_FILE);
+    this.stores = stores;
+    this.config = config;
+    this.flusher = new Thread(this::flushLoop, "corvid-write-behind-flusher");
+    this.syncer = new Thread(this::syncLoop, "corvid-write-behind-fsync");
+    flusher.setDaemon(true);
+    syncer.setDaemon(true);
+  }
+
+  /**
+   * Reads the log left by the previous run (cutting a torn tail), queues its writes, and opens it
+   * for appending. Returns the coalesced writes (copies) so the caller can put them back into the cache.
+   */
+  synchronized List<Pending> replayRecords() throws IOException {
+    long good = 0;
+    int count = 0;
+    if (Files.exists(file)) {
+      try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+        long size = in.size();
+        ByteBuffer header = ByteBuffer.allocate(FRAME_HEADER_BYTES);
+        while (good + FRAME_HEADER_BYTES <= size) {
+          header.clear();
+          readFully(in, header, good);
+          header.flip();
+          int len = header.getInt();
+          int crc = header.getInt();
+          if (len <= 0 || len > MAX_FRAME_BYTES || good + FRAME_HEADER_BYTES + len > size) {
+            break;
+          }
+          ByteBuffer body = ByteBuffer.allocate(len);
+          readFully(in, body, good + FRAME_HEADER_BYTES);
+          CRC32C c = new CRC32C();
+          c.update(body.array(), 0, len);
+          if ((int) c.getValue() != crc) {
+            break;
+          }
+          WriteRecord r = WriteRecord.decode(new DataInputStream(new ByteArrayInputStream(body.array())));
+          merge(pending, r.fullKey(), Pending.of(r, System.currentTimeMillis()));
+          good += FRAME_HEADER_BYTES + len;
+          count++;
+        }
+        if (good < size) {
+          log.warn("Write-behind log {}: cut {} bytes of a torn or corrupt tail after {} records", file, size - good, count);
+        }
+      }
+    }
+    channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+    channel.truncate(good);
+    channel.position(good);
+    channel.force(true);
+    appendedBytes = good;
+    syncedBytes = good;
+    if (count > 0) {
+      log.info("Write-behind log {}: replayed {} writes, {} keys to flush", file, count, pending.size());
+    }
+    return pending.values().stream().map(Pending::new).toList();
+  }
+
+  void start() {
+    flusher.start();
+    syncer.start();
+  }
+
+  private static void readFully(FileChannel in, ByteBuffer b, long position) throws IOException {
+    while (b.hasRemaining()) {
+      if (in.read(b, position + b.position()) < 0) {
+        throw new IOException("unexpected end of " + LOG_FILE);
+      }
+    }
+  }
+
+  /**
+   * Appends an acknowledged write (event loop, node lock held) and queues it; returns the log
+   * position a client must see fsynced before its OK under {@code always}.
+   */
+  synchronized long append(WriteRecord r) throws IOException {
+    writeFrame(channel, r);
+    appendedBytes = channel.position();
+    dirty = true;
+    merge(pending, r.fullKey(), Pending.of(r, System.currentTimeMillis()));
+    return appendedBytes;
+  }
+
+  private static void writeFrame(FileChannel ch, WriteRecord r) throws IOException {
+    byte[] body = r.encode();
+    CRC32C c = new CRC32C();
+    c.update(body, 0, body.length);
+    ByteBuffer b = ByteBuffer.allocate(FRAME_HEADER_BYTES + body.length);
+    b.putInt(body.length).putInt((int) c.getValue()).put(body).flip();
+    while (b.hasRemaining()) {
+      ch.write(b);
+    }
+  }
+
+  /** Runs {@code done} (on the sync thread) once the log is fsynced past {@code position}. */
+  synchronized void whenSynced(long position, Runnable done) {
+    if (syncedBytes >= position) {
+      done.run();
+      return;
+    }
+    syncWaiters.add(new SyncWaiter(position, done));
+    notifyAll();
+  }
+
+  private static void merge(Map<String, Pending> map, String key, Pending newer) {
+    Pending cur = map.get(key);
+    if (cur == null) {
+      map.put(key, newer);
+    } else {
+      cur.absorb(newer);
+    }
+  }
+
+  /** The state still owed to the database for a key (for a read-through load), or null. */
+  synchronized Pending pendingFor(String fullKey) {
+    Pending in = inflight.get(fullKey);
+    Pending p = pending.get(fullKey);
+    if (in == null && p == null) {
+      return null;
+    }
+    Pending out = new Pending(in != null ? in : p);
+    if (in != null && p != null) {
+      out.absorb(new Pending(p));
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- fsync thread
+
+  private void syncLoop() {
+    long lastSync = System.currentTimeMillis();
+    while (true) {
+      FileChannel ch;
+      long position;
+      List<SyncWaiter> due;
+      synchronized (this) {
+        while (true) {
+          if (!running && syncWaiters.isEmpty()) {
+            return;
+          }
+          boolean everysecDue = dirty && config.backingStoreFsync().equals("everysec")
+              && System.currentTimeMillis() - lastSync >= EVERYSEC_MILLIS;
+          if (!syncWaiters.isEmpty() || everysecDue) {
+            break;
+          }
+          waitQuietly(EVERYSEC_MILLIS / 10);
+        }
+        ch = channel;
+        position = appendedBytes;
+        dirty = false;
+        due = new ArrayList<>(syncWaiters);
+        syncWaiters.clear();
+      }
+      try {
+        ch.force(false);
+        fsyncs++;
+      } catch (ClosedChannelException e) {
+        // The log was rewritten (compaction), which fsynced everything appended before it.
+      } catch (IOException e) {
+        log.error("Write-behind log fsync failed: {}", e.toString());
+      }
+      lastSync = System.currentTimeMillis();
+      synchronized (this) {
+        syncedBytes = Math.max(syncedBytes, position);
+      }
+      for (SyncWaiter w : due) {
+        w.done().run();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- flusher thread
+
+  private void flushLoop() {
+    long rateStart = System.currentTimeMillis();
+    long rateFlushed = 0;
+    while (true) {
+      List<Pending> batch;
+      synchronized (this) {
+        batch = takeBatch();
+        if (batch.isEmpty()) {
+          if (!running && (!draining || pending.isEmpty())) {
+            return;
+          }
+          maybeCompact();
+          waitQuietly(FLUSH_INTERVAL_MILLIS);
+          continue;
+        }
+      }
+      flushBatch(batch);
+      long now = System.currentTimeMillis();
+      if (now - rateStart >= 1000) {
+        flushRatePerSec = (flushed - rateFlushed) * 1000.0 / (now - rateStart);
+        rateStart = now;
+        rateFlushed = flushed;
+      }
+    }
+  }
+
+  private List<Pending> takeBatch() {
+    List<Pending> batch = new ArrayList<>();
+    long now = System.currentTimeMillis();
+    long max = config.backingStoreBatchSize();
+    var it = pending.entrySet().iterator();
+    while (it.hasNext() && batch.size() < max) {
+      var e = it.next();
+      if (e.getValue().notBeforeMillis > now) {
+        continue;
+      }
+      it.remove();
+      inflight.put(e.getKey(), e.getValue());
+      batch.add(e.getValue());
+    }
+    return batch;
+  }
+
+  private void flushBatch(List<Pending> batch) {
+    Map<String, List<Pending>> byStore = new LinkedHashMap<>();
+    for (Pending p : batch) {
+      byStore.computeIfAbsent(p.prefix, k -> new ArrayList<>()).add(p);
+    }
+    for (Map.Entry<String, List<Pending>> e : byStore.entrySet()) {
+      JdbcStore store = stores.get(e.getKey());
+      List<Pending> items = e.getValue();
+      if (store == null) {
+        for (Pending p : items) {
+          failed(p, "no backing-store is configured for prefix '" + p.prefix + "'");
+        }
+        continue;
+      }
+      try {
+        writeAll(store, items);
+        succeeded(items);
+      } catch (SQLException batchError) {
+        if (items.size() == 1) {
+          failed(items.get(0), batchError.getMessage());
+          continue;
+        }
+        for (Pending p : items) {
+          try {
+            writeAll(store, List.of(p));
+            succeeded(List.of(p));
+          } catch (SQLException one) {
+            failed(p, one.getMessage());
+          }
+        }
+      }
+    }
+  }
+
+  private static void writeAll(JdbcStore store, List<Pending> items) throws SQLException {
+    try (Connection conn = store.connection()) {
+      conn.setAutoCommit(false);
+      try {
+        for (Pending p : items) {
+          if (p.deleted || p.deleteFirst) {
+            store.delete(conn, p.id, p.version);
+          }
+          if (!p.deleted) {
+            store.upsert(conn, p.id, p.columns, p.version);
+          }
+        }
+        conn.commit();
+      } catch (SQLException | RuntimeException e) {
+        try {
+          conn.rollback();
+        } catch (SQLException ignored) {
+          // the connection is broken; the pool will replace it
+        }
+        throw e;
+      }
+    }
+  }
+
+  private synchronized void succeeded(List<Pending> items) {
+    for (Pending p : items) {
+      inflight.remove(p.fullKey());
+    }
+    flushed += items.size();
+  }
+
+  private synchronized void failed(Pending p, String error) {
+    inflight.remove(p.fullKey());
+    p.attempts++;
+    p.lastError = error;
+    flushErrors++;
+    if (p.attempts >= config.backingStoreMaxAttempts()) {
+      log.warn("Write-behind write of '{}' failed {} times, moved to the dead letters: {}", p.fullKey(), p.attempts, error);
+      Pending newer = pending.remove(p.fullKey());
+      if (newer != null) {
+        p.absorb(newer);
+      }
+      merge(deadLetters, p.fullKey(), p);
+      return;
+    }
+    retries++;
+    p.notBeforeMillis = System.currentTimeMillis() + backoffMillis(p.attempts);
+    Pending newer = pending.remove(p.fullKey());
+    if (newer != null) {
+      p.absorb(newer); // keep order: the failed (older) write first, the newer one over it
+    }
+    pending.put(p.fullKey(), p);
+  }
+
+  static long backoffMillis(int attempts) {
+    return Math.min(BACKOFF_MAX_MILLIS, BACKOFF_BASE_MILLIS << Math.min(20, attempts - 1));
+  }
+
+  /** Truncates the log when nothing is owed, or rewrites it past the threshold (this held). */
+  private void maybeCompact() {
+    try {
+      if (pending.isEmpty() && inflight.isEmpty() && deadLetters.isEmpty()) {
+        if (appendedBytes > 0) {
+          channel.truncate(0);
+          channel.position(0);
+          channel.force(true);
+          appendedBytes = 0;
+          syncedBytes = 0;
+          dirty = false;
+        }
+      } else if (appendedBytes > COMPACT_THRESHOLD_BYTES) {
+        Path tmp = file.resolveSibling(LOG_FILE + ".tmp");
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
+          for (Map<String, Pending> m : List.of(deadLetters, inflight, pending)) {
+            for (Pending p : m.values()) {
+              for (WriteRecord r : p.asRecords()) {
+                writeFrame(out, r);
+              }
+            }
+          }
+          out.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        FileChannel old = channel;
+        channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        channel.position(channel.size());
+        appendedBytes = channel.size();
+        syncedBytes = appendedBytes;
+        old.close();
+        log.info("Write-behind log rewritten: {} bytes for {} keys still owed", appendedBytes,
+            pending.size() + inflight.size() + deadLetters.size());
+      }
+    } catch (IOException e) {
+      log.error("Write-behind log compaction failed: {}", e.toString());
+    }
+  }
+
+  private void waitQuietly(long millis) {
+    try {
+      wait(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---------------------------------------------------------------- dead letters, stats
+
+  synchronized List<Pending> deadLetters() {
+    return deadLetters.values().stream().map(Pending::new).toList();
+  }
+
+  /** Moves every dead letter back to the queue with a fresh attempt count; returns how many. */
+  synchronized int retryDeadLetters() {
+    int n = deadLetters.size();
+    for (Pending p : deadLetters.values()) {
+      p.attempts = 0;
+      p.notBeforeMillis = 0;
+      Pending newer = pending.remove(p.fullKey());
+      if (newer != null) {
+        p.absorb(newer);
+      }
+      pending.put(p.fullKey(), p);
+    }
+    deadLetters.clear();
+    notifyAll();
+    return n;
+  }
+
+  synchronized int depth() {
+    return pending.size() + inflight.size();
+  }
+
+  synchronized int deadLetterCount() {
+    return deadLetters.size();
+  }
+
+  synchronized long oldestPendingAgeMillis() {
+    long oldest = Long.MAX_VALUE;
+    for (Map<String, Pending> m : List.of(inflight, pending)) {
+      for (Pending p : m.values()) {
+        oldest = Math.min(oldest, p.firstMillis);
+      }
+    }
+    return oldest == Long.MAX_VALUE ? 0 : System.currentTimeMillis() - oldest;
+  }
+
+  synchronized long logBytes() {
+    return appendedBytes;
+  }
+
+  /** Graceful stop: drains the queue (bounded by {@link #DRAIN_TIMEOUT_MILLIS}), fsyncs, closes. */
+  @Override
+  public void close() {
+    synchronized (this) {
+      running = false;
+      draining = true;
+      notifyAll();
+    }
+    try {
+      flusher.join(DRAIN_TIMEOUT_MILLIS);
+      if (flusher.isAlive()) {
+        synchronized (this) {
+          draining = false;
+          notifyAll();
+        }
+        flusher.join(5_000);
+      }
+      syncer.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    synchronized (this) {
+      if (channel == null) {
+        return;
+      }
+      int left = pending.size() + inflight.size() + deadLetters.size();
+      maybeCompact();
+      try {
+        channel.force(true);
+        channel.close();
+      } catch (IOException e) {
+        log.error("Write-behind log close failed: {}", e.toString());
+      }
+      if (left > 0) {
+        log.warn("Write-behind: {} key(s) not flushed at shutdown stay in {} and will be flushed on restart", left, file);
+      } else {
+        log.info("Write-behind queue drained");
+      }
+    }
+  }
+
+  /** Test and status hook: flushed everything and nothing is dead. */
+  synchronized boolean idle() {
+    return pending.isEmpty() && inflight.isEmpty();
+  }
+
+  // ---------------------------------------------------------------- one key's coalesced writes
+
+  /**
+   * What one key still owes the database: its columns after all its writes, or deleted. {@code
+   * deleteFirst} marks an upsert that follows a delete: the old row goes first, so columns the
+   * new writes did not name become NULL rather than keeping their old values.
+   */
+  static final class Pending {
+    final String prefix;
+    final String id;
+    boolean deleted;
+    boolean deleteFirst;
+    final LinkedHashMap<String, String> columns = new LinkedHashMap<>();
+    long version;
+    final long firstMillis;
+    int attempts;
+    long notBeforeMillis;
+    String lastError;
+
+    private Pending(String prefix, String id, long firstMillis) {
+      this.prefix = prefix;
+      this.id = id;
+      this.firstMillis = firstMillis;
+    }
+
+    Pending(Pending o) {
+      this(o.prefix, o.id, o.firstMillis);
+      deleted = o.deleted;
+      deleteFirst = o.deleteFirst;
+      columns.putAll(o.columns);
+      version = o.version;
+      attempts = o.attempts;
+      notBeforeMillis = o.notBeforeMillis;
+      lastError = o.lastError;
+    }
+
+    static Pending of(WriteRecord r, long nowMillis) {
+      Pending p = new Pending(r.prefix(), r.id(), nowMillis);
+      p.deleted = r.delete();
+      p.deleteFirst = r.delete();
+      p.columns.putAll(r.columns());
+      p.version = r.version();
+      return p;
+    }
+
+    String fullKey() {
+      return prefix + id;
+    }
+
+    /** Applies a newer write on top of this one (last write wins, per column). */
+    void absorb(Pending newer) {
+      if (newer.deleted) {
+        deleted = true;
+        deleteFirst = true;
+        columns.clear();
+      } else {
+        if (deleted || newer.deleteFirst) {
+          deleteFirst = true;
+          columns.clear();
+        }
+        deleted = false;
+        columns.putAll(newer.columns);
+      }
+      version = Math.max(version, newer.version);
+    }
+
+    /** As log records: a delete, an upsert, or a delete then an upsert (replaying them rebuilds this). */
+    List<WriteRecord> asRecords() {
+      WriteRecord upsert = new WriteRecord(prefix, id, false, new LinkedHashMap<>(columns), version);
+      if (deleted) {
+        return List.of(new WriteRecord(prefix, id, true, Map.of(), version));
+      }
+      return deleteFirst ? List.of(new WriteRecord(prefix, id, true, Map.of(), version), upsert) : List.of(upsert);
+    }
+  }
+}
