@@ -166,6 +166,12 @@ public final class Router implements AutoCloseable {
     return single != null ? List.of(single.address()) : slots.nodes();
   }
 
+  /** The primary the slot map names for {@code slot} (null when uncovered or not a cluster). */
+  public HostAndPort primaryOf(int slot) {
+    SlotMap map = slots;
+    return single != null || map == null ? null : map.primary(slot);
+  }
+
   /** The open connection to a node of the topology (opening it if needed). */
   public NodeConnection connection(HostAndPort address) {
     NodeConnection c = connections.get(address);
@@ -220,7 +226,12 @@ public final class Router implements AutoCloseable {
       }
       conn = connection(node);
     }
-    Command cmd = new Command(call.args, System.nanoTime() + options.commandTimeout().toNanos());
+    // A command waiting for a node that is reconnecting gives up at the call's deadline at the latest.
+    long deadline = System.nanoTime() + options.commandTimeout().toNanos();
+    if (call.deadlineNanos - deadline < 0) {
+      deadline = call.deadlineNanos;
+    }
+    Command cmd = new Command(call.args, deadline);
     if (call.askTarget != null) {
       call.askTarget = null;
       conn.submitAll(new Command(ASKING, cmd.deadline()), cmd);

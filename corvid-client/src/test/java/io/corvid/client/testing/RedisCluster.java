@@ -12,12 +12,14 @@ public final class RedisCluster implements AutoCloseable {
 
   private final List<RedisProcess> nodes = new ArrayList<>();
 
-  public RedisCluster(int n) {
+  public RedisCluster(int n, String... extraOptions) {
     try {
       List<String> create = new ArrayList<>(List.of("--cluster", "create"));
       for (int i = 0; i < n; i++) {
-        RedisProcess p = RedisProcess.start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-            "--cluster-node-timeout", "5000");
+        List<String> options = new ArrayList<>(List.of("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+            "--cluster-node-timeout", "5000"));
+        options.addAll(List.of(extraOptions));
+        RedisProcess p = RedisProcess.start(options.toArray(new String[0]));
         nodes.add(p);
         create.add(p.address());
       }
