@@ -60,6 +60,13 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--lfu-log-factor", description = "LFU counter log factor (default 10)") String lfuLogFactor;
     @Option(names = "--lfu-decay-time", description = "LFU decay period in minutes (default 1)") String lfuDecayTime;
     @Option(names = "--hz", description = "background task frequency, 1..500 (default 10)") String hz;
+    @Option(names = "--cluster-enabled", description = "yes = cluster mode (on too when --cluster-seeds is given)") String clusterEnabled;
+    @Option(names = "--cluster-seeds", description = "other nodes' client addresses, host:port[@busport],...") String clusterSeeds;
+    @Option(names = "--cluster-port", description = "cluster bus port (default port + 10000)") String clusterPort;
+    @Option(names = "--cluster-replicas", description = "replicas per slot (default 1)") String clusterReplicas;
+    @Option(names = "--cluster-node-timeout", description = "ms without heartbeats before a node is suspected (default 3000)") String clusterNodeTimeout;
+    @Option(names = "--cluster-suspect-timeout", description = "ms a suspected node has to answer (default 500)") String clusterSuspectTimeout;
+    @Option(names = "--cluster-announce-ip", description = "address given to other nodes and clients (default: first bind address)") String clusterAnnounceIp;
 
     @Override
     public Integer call() throws Exception {
@@ -119,6 +126,13 @@ public final class Main implements Callable<Integer> {
       m.put("lfu-log-factor", lfuLogFactor);
       m.put("lfu-decay-time", lfuDecayTime);
       m.put("hz", hz);
+      m.put("cluster-enabled", clusterEnabled);
+      m.put("cluster-seeds", clusterSeeds);
+      m.put("cluster-port", clusterPort);
+      m.put("cluster-replicas", clusterReplicas);
+      m.put("cluster-node-timeout", clusterNodeTimeout);
+      m.put("cluster-suspect-timeout", clusterSuspectTimeout);
+      m.put("cluster-announce-ip", clusterAnnounceIp);
       return m;
     }
 
