@@ -44,6 +44,9 @@ import java.util.Map;
  * <p>Deterministic: the result depends only on the arguments (members are taken in id order).
  */
 public final class Placement {
+  /** Up to this many members the scores are computed once into a table (16384 * n doubles). */
+  static final int MAX_MEMBERS_FOR_SCORE_TABLE = 128;
+
   private Placement() {}
 
   /**
@@ -125,6 +128,8 @@ public final class Placement {
     final long[] nodeHash;
     final int[] weights;
     final boolean equalWeights;
+    /** scores[s * n + i], precomputed for clusters small enough (8 MB at 64 members). */
+    double[] scores;
     /** holders[s * k + p]: member index of copy p of slot s, or -1. */
     int[] holders;
     int[] count;
@@ -154,13 +159,28 @@ public final class Placement {
         eq &= weights[i] == weights[0];
       }
       this.equalWeights = eq;
+      if (n > 0 && n <= MAX_MEMBERS_FOR_SCORE_TABLE) {
+        scores = new double[SLOT_COUNT * n];
+        for (int s = 0; s < SLOT_COUNT; s++) {
+          for (int i = 0; i < n; i++) {
+            scores[s * n + i] = computeScore(i, s);
+          }
+        }
+      }
     }
 
-    /** Higher is better. Comparable across nodes for one slot. */
+    /** Higher is better; positive. Comparable across nodes for one slot. */
     double score(int i, int s) {
+      if (scores != null) {
+        return scores[s * n + i];
+      }
+      return computeScore(i, s);
+    }
+
+    double computeScore(int i, int s) {
       long h = mix64(nodeHash[i] ^ (s * 0x9e3779b97f4a7c15L));
       if (equalWeights) {
-        return (double) (h >>> 11);
+        return (double) ((h >>> 11) + 1);
       }
       double u = ((h >>> 11) + 1) * 0x1.0p-53; // (0, 1]
       if (u >= 1.0) {
@@ -222,18 +242,25 @@ public final class Placement {
         index.put(members.get(i).id(), i);
       }
       int[] kept = new int[previous.replicaCount() + 1];
+      int[] map = new int[previous.members().size()];
+      for (int x = 0; x < map.length; x++) {
+        Integer i = index.get(previous.members().get(x).id());
+        map[x] = i == null ? -1 : i;
+      }
+      int prevStride = previous.replicaCount() + 1;
       for (int s = 0; s < SLOT_COUNT; s++) {
-        List<NodeId> prevOwners = previous.owners(s);
         int c = 0;
-        for (NodeId id : prevOwners) {
-          Integer i = index.get(id);
-          if (i != null) {
-            kept[c++] = i;
+        int prevPrimaryIndex = previous.ownerIndex(s, 0);
+        int keptPrimary = prevPrimaryIndex < 0 ? -1 : map[prevPrimaryIndex];
+        for (int p = 0; p < prevStride; p++) {
+          int x = previous.ownerIndex(s, p);
+          if (x >= 0 && map[x] >= 0) {
+            kept[c++] = map[x];
           }
         }
         if (c > k) {
           // Keep the primary (kept[0] if it was the primary), then the best-scoring others.
-          int first = previous.primary(s) != null && index.containsKey(previous.primary(s)) ? 1 : 0;
+          int first = keptPrimary >= 0 ? 1 : 0;
           final int slot = s;
           Integer[] rest = new Integer[c - first];
           for (int p = first; p < c; p++) {
@@ -252,10 +279,9 @@ public final class Placement {
           load[kept[p]]++;
         }
         count[s] = c;
-        NodeId prevPrimary = previous.primary(s);
-        if (prevPrimary != null && index.containsKey(prevPrimary)) {
-          primaryTrack[s] = index.get(prevPrimary);
-          trackedPrimaries[primaryTrack[s]]++;
+        if (keptPrimary >= 0) {
+          primaryTrack[s] = keptPrimary;
+          trackedPrimaries[keptPrimary]++;
         }
       }
     }
@@ -304,41 +330,27 @@ public final class Placement {
     }
 
     void balanceCopies() {
-      boolean progress = true;
-      while (progress) {
-        progress = false;
-        for (int j = 0; j < n; j++) {
-          if (load[j] >= copyQuota[j]) {
-            continue;
-          }
-          int[] order = slotsByScoreWithout(j);
-          for (int s : order) {
+      // Strict first: a node short of primaries takes only primary copies whose primary has more
+      // than its share of roles, a node with enough takes only replica copies; so the primary
+      // roles end up balanced too with no extra promotions. Then relaxed, for what is left.
+      for (int strict = 1; strict >= 0; strict--) {
+        boolean progress = true;
+        while (progress) {
+          progress = false;
+          for (int j = 0; j < n; j++) {
             if (load[j] >= copyQuota[j]) {
-              break;
+              continue;
             }
-            int donor = -1;
-            int base = s * k;
-            // While j is short of primaries, take primary copies first (the role travels with
-            // the copy), afterwards replica copies: that keeps later role balancing small.
-            boolean wantPrimary = primaryLoadOf(j) < primaryQuota[j];
-            for (int p = 0; p < k; p++) {
-              int i = holders[base + p];
-              if (load[i] <= copyQuota[i]) {
-                continue;
+            int[] order = slotsByScoreWithout(j);
+            for (int s : order) {
+              if (load[j] >= copyQuota[j]) {
+                break;
               }
-              if (donor < 0) {
-                donor = i;
-                continue;
+              int donor = chooseDonor(s, j, strict == 1);
+              if (donor >= 0) {
+                replace(s, donor, j);
+                progress = true;
               }
-              boolean iFits = (primaryTrack[s] == i) == wantPrimary;
-              boolean dFits = (primaryTrack[s] == donor) == wantPrimary;
-              if (iFits != dFits ? iFits : score(i, s) < score(donor, s)) {
-                donor = i;
-              }
-            }
-            if (donor >= 0) {
-              replace(s, donor, j);
-              progress = true;
             }
           }
         }
@@ -358,31 +370,53 @@ public final class Placement {
       }
     }
 
+    /** The owner of slot s that gives its copy to j, or -1. */
+    int chooseDonor(int s, int j, boolean strict) {
+      int donor = -1;
+      int base = s * k;
+      // While j is short of primaries, take primary copies first (the role travels with the
+      // copy), afterwards replica copies: that keeps later role balancing small.
+      boolean wantPrimary = trackedPrimaries[j] < primaryQuota[j];
+      for (int p = 0; p < k; p++) {
+        int i = holders[base + p];
+        if (load[i] <= copyQuota[i]) {
+          continue;
+        }
+        boolean isPrimary = primaryTrack[s] == i;
+        if (strict && (wantPrimary ? !isPrimary || trackedPrimaries[i] <= primaryQuota[i] : isPrimary)) {
+          continue;
+        }
+        if (donor < 0) {
+          donor = i;
+          continue;
+        }
+        boolean iFits = isPrimary == wantPrimary;
+        boolean dFits = (primaryTrack[s] == donor) == wantPrimary;
+        if (iFits != dFits ? iFits : score(i, s) < score(donor, s)) {
+          donor = i;
+        }
+      }
+      return donor;
+    }
+
     int primaryLoadOf(int j) {
       return trackedPrimaries[j];
     }
 
     int[] slotsByScoreWithout(int j) {
+      // Sort (score, slot) pairs packed in one long: a positive double's bits order like the
+      // double; the low 14 bits (below the score's useful precision) carry the slot.
       long[] keyed = new long[SLOT_COUNT];
       int c = 0;
-      double[] scores = new double[SLOT_COUNT];
       for (int s = 0; s < SLOT_COUNT; s++) {
         if (!holds(s, j)) {
-          scores[s] = score(j, s);
-          keyed[c++] = s;
+          keyed[c++] = (Double.doubleToRawLongBits(score(j, s)) & ~(long) (SLOT_COUNT - 1)) | s;
         }
       }
-      Long[] boxed = new Long[c];
-      for (int x = 0; x < c; x++) {
-        boxed[x] = keyed[x];
-      }
-      Arrays.sort(boxed, (a, b2) -> {
-        int cmp = Double.compare(scores[(int) (long) b2], scores[(int) (long) a]);
-        return cmp != 0 ? cmp : Long.compare(a, b2);
-      });
+      Arrays.sort(keyed, 0, c);
       int[] out = new int[c];
       for (int x = 0; x < c; x++) {
-        out[x] = (int) (long) boxed[x];
+        out[x] = (int) (keyed[c - 1 - x] & (SLOT_COUNT - 1));
       }
       return out;
     }
@@ -471,7 +505,27 @@ public final class Placement {
         primary[s] = p;
         primaryLoad[p]++;
       }
-      // Balance the roles along shortest chains of slots shared by two owners.
+      // Direct moves first (one pass): an over-quota primary hands the role to an owner of the
+      // same slot that is under quota, preferring one that already had the data.
+      for (int pass = 0; pass < 2; pass++) {
+        for (int s = 0; s < SLOT_COUNT; s++) {
+          int u = primary[s];
+          if (primaryLoad[u] <= quota[u]) {
+            continue;
+          }
+          int base = s * k;
+          for (int q = 0; q < k; q++) {
+            int v = holders[base + q];
+            if (v != u && primaryLoad[v] < quota[v] && (pass == 1 || hadData[base + q])) {
+              primary[s] = v;
+              primaryLoad[u]--;
+              primaryLoad[v]++;
+              break;
+            }
+          }
+        }
+      }
+      // Then the rest along shortest chains of slots shared by two owners.
       while (true) {
         int over = -1;
         for (int i = 0; i < n && over < 0; i++) {

@@ -284,6 +284,11 @@ public final class Topology {
     return out;
   }
 
+  /** Member index of copy {@code k} of the slot (0 = primary), or -1: for Placement's speed. */
+  int ownerIndex(int slot, int k) {
+    return k < stride ? owners[slot * stride + k] : NONE;
+  }
+
   /** A builder starting from this topology (same epoch; set the next one). */
   public Builder toBuilder() {
     return new Builder(this);
