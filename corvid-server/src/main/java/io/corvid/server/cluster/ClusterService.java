@@ -1,5 +1,9 @@
 package io.corvid.server.cluster;
 
+import io.corvid.cluster.Member;
+import io.corvid.cluster.NodeId;
+import io.corvid.cluster.Placement;
+import io.corvid.cluster.Topology;
 import io.corvid.server.config.ClusterSeed;
 import io.corvid.server.config.ServerConfig;
 import java.io.ByteArrayOutputStream;
@@ -59,8 +63,11 @@ import org.slf4j.LoggerFactory;
  * thread, which computes the new {@link SlotTable} and publishes it (volatile) in {@link
  * ClusterState}. Event loops only ever read that immutable table.
  *
- * <p>Until the cluster core (module corvid-cluster) is wired in, the table is {@link
- * ViewPlacement}'s function of the view; see there for what that does not do yet.
+ * <p>Until the cluster core's state machine (corvid-cluster's ClusterNode) is wired in, the
+ * topology is a function of the view: the core's {@link Placement} (weighted rendezvous hashing
+ * and exact balancing) of the view's members, with the JGroups view id as its epoch. Every member
+ * computes the same one. Nothing migrates or replicates data yet: a slot that changes owner starts
+ * empty on its new owner.
  */
 public final class ClusterService implements Receiver {
   private static final Logger log = LoggerFactory.getLogger("corvid");
@@ -165,23 +172,24 @@ public final class ClusterService implements Receiver {
 
   /** On the cluster thread. */
   private void onView(View view) {
-    List<ClusterMember> members = new ArrayList<>();
-    int selfIndex = SlotTable.NO_NODE;
+    List<Member> members = new ArrayList<>();
     for (Address a : view.getMembers()) {
       ClusterMember m = a instanceof ExtendedUUID e ? decode(e.get(MEMBER_KEY)) : null;
       if (m == null) {
         log.warn("Cluster member {} does not announce itself as a Corvid node; ignored", a);
         continue;
       }
-      if (m.nodeId().equals(self.nodeId())) {
-        selfIndex = members.size();
-      }
-      members.add(m);
+      members.add(new Member(NodeId.of(m.nodeId()), m.host(), m.port(), m.busPort()));
     }
-    SlotTable table = ViewPlacement.compute(view.getViewId().getId(), members, selfIndex, config.clusterReplicas());
+    // Interim, until the core's state machine (ClusterNode) decides: every member computes the
+    // same placement from the same view, with the view id (assigned by the JGroups coordinator)
+    // as the epoch. No previous layout is passed, since members may have seen different histories.
+    Topology topology = Placement.place(view.getViewId().getId(), members, config.clusterReplicas(), null);
+    SlotTable table = SlotTable.of(topology, self.nodeId());
+    int selfIndex = table.self();
     state.publish(table);
     StringBuilder who = new StringBuilder();
-    for (ClusterMember m : members) {
+    for (ClusterMember m : table.members()) {
       who.append(who.isEmpty() ? "" : ", ").append(m.host()).append(':').append(m.port());
     }
     log.info("Cluster view: {} node(s) [{}], coordinator {}, epoch {}, {} slot(s) primary here", members.size(), who,

@@ -1,9 +1,15 @@
 package io.corvid.server.cluster;
 
+import io.corvid.cluster.Member;
+import io.corvid.cluster.NodeId;
+import io.corvid.cluster.SlotRange;
+import io.corvid.cluster.Topology;
 import io.corvid.common.SlotHash;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The routing view of one topology, as the event loops read it: for each of the 16384 slots its
@@ -72,6 +78,37 @@ public final class SlotTable {
 
   private static int[] replicasOrEmpty(int[] r) {
     return r == null ? new int[0] : r;
+  }
+
+  /**
+   * The routing view of a topology decided by the cluster core: members in the topology's order
+   * (by node id), {@code selfId} this node's id.
+   */
+  public static SlotTable of(Topology topology, String selfId) {
+    List<ClusterMember> members = new ArrayList<>();
+    Map<NodeId, Integer> index = new HashMap<>();
+    int self = NO_NODE;
+    for (Member m : topology.members()) {
+      if (m.id().hex().equals(selfId)) {
+        self = members.size();
+      }
+      index.put(m.id(), members.size());
+      members.add(new ClusterMember(m.id().hex(), m.host(), m.clientPort(), m.busPort()));
+    }
+    int[] primaries = new int[SlotHash.SLOT_COUNT];
+    Arrays.fill(primaries, NO_NODE);
+    int[][] replicas = new int[SlotHash.SLOT_COUNT][];
+    for (SlotRange r : topology.slotRanges()) {
+      int[] reps = new int[r.replicas().size()];
+      for (int k = 0; k < reps.length; k++) {
+        reps[k] = index.get(r.replicas().get(k));
+      }
+      for (int slot = r.start(); slot <= r.end(); slot++) {
+        primaries[slot] = r.primary() == null ? NO_NODE : index.get(r.primary());
+        replicas[slot] = reps;
+      }
+    }
+    return new SlotTable(topology.epoch(), members, self, primaries, replicas);
   }
 
   /** The table of a node that has not joined yet: no slots served, nobody known. */

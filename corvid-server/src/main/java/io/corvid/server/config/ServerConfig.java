@@ -70,7 +70,7 @@ public final class ServerConfig {
   public static final int DEFAULT_CLUSTER_PORT = 0;
   public static final int CLUSTER_PORT_OFFSET = 10_000;
   public static final int DEFAULT_CLUSTER_REPLICAS = 1;
-  public static final int MAX_CLUSTER_REPLICAS = 16;
+  public static final int MAX_CLUSTER_REPLICAS = io.corvid.cluster.Topology.MAX_REPLICAS;
   /**
    * A member that sends no heartbeat for this long is suspected (JGroups FD_ALL3), then verified
    * and removed: how long a hung (not crashed) node stays in the view. Heartbeats go out every
