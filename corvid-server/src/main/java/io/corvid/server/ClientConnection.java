@@ -86,6 +86,9 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
   private int db;
   private RespVersion resp = RespVersion.RESP2;
   private boolean authenticated;
+  /** Cluster mode: READONLY / ASKING (cluster/ClusterRouter). */
+  private boolean readonlyMode;
+  private boolean asking;
   private Map<String, String> attributes;
   private volatile long lastInteractionMillis;
   private String lastCommand = "NULL";
@@ -611,6 +614,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
   @Override public String clientName() { return name; }
   @Override public void setClientName(String name) { this.name = name == null || name.isEmpty() ? null : name; }
   @Override public boolean authenticated() { return authenticated; }
+  @Override public boolean readonlyMode() { return readonlyMode; }
+  @Override public void setReadonlyMode(boolean r) { this.readonlyMode = r; }
+  @Override public boolean asking() { return asking; }
+  @Override public void setAsking(boolean a) { this.asking = a; }
   @Override public void setAuthenticated(boolean a) { this.authenticated = a; }
   @Override public void setResp(RespVersion v) { this.resp = v; }
 
@@ -718,6 +725,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
     db = 0;
     resp = RespVersion.RESP2;
     name = null;
+    readonlyMode = false;
+    asking = false;
     authenticated = node.config().requirepass().isEmpty();
     if (attributes != null) {
       attributes.clear();

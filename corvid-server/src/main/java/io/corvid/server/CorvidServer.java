@@ -1,6 +1,7 @@
 package io.corvid.server;
 
 import io.corvid.common.Clock;
+import io.corvid.server.cluster.ClusterService;
 import io.corvid.server.config.MemoryUnits;
 import io.corvid.server.config.ServerConfig;
 import io.corvid.storage.Keyspace;
@@ -45,6 +46,7 @@ public final class CorvidServer {
   private EventLoopGroup workerGroup;
   private final List<Channel> listeners = new ArrayList<>();
   private ServerCron cron;
+  private ClusterService cluster;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private int port;
@@ -100,6 +102,17 @@ public final class CorvidServer {
     node.setBoundPort(port);
     cron = new ServerCron(node);
     cron.start();
+    if (node.cluster() != null) {
+      String firstBind = config.bind().split(" ")[0];
+      cluster = new ClusterService(config, node.cluster(), port, firstBind.startsWith("-") ? firstBind.substring(1) : firstBind);
+      try {
+        cluster.start();
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot join the cluster on bus port " + cluster.self().busPort() + ": " + e, e);
+      }
+    }
     node.onShutdownRequest(() -> {
       Thread t = new Thread(() -> {
         stop();
@@ -125,6 +138,10 @@ public final class CorvidServer {
       return;
     }
     try {
+      if (cluster != null) {
+        log.info("Leaving the cluster");
+        cluster.stop();
+      }
       log.info("Stopping: closing listeners and {} client connection(s)", node.clients().size());
       for (Channel ch : listeners) {
         ch.close().awaitUninterruptibly(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);

@@ -2,6 +2,7 @@ package io.corvid.server;
 
 import io.corvid.resp.Request;
 import io.corvid.resp.RespWriter;
+import io.corvid.server.cluster.ClusterRouter;
 import io.corvid.server.command.CommandException;
 import io.corvid.server.command.CommandSpec;
 import io.corvid.server.command.Errors;
@@ -35,10 +36,13 @@ public final class Dispatcher {
 
   private final Node node;
   private final ReentrantLock lock;
+  /** Cluster mode only (null otherwise, so a standalone node pays one null check). */
+  private final ClusterRouter clusterRouter;
 
   Dispatcher(Node node) {
     this.node = node;
     this.lock = node.lock();
+    this.clusterRouter = node.cluster() == null ? null : new ClusterRouter(node.cluster());
   }
 
   /** End of the previous command under the lock (System.nanoTime); the next one's start. */
@@ -103,6 +107,13 @@ public final class Dispatcher {
       reject(c, spec, "ERR Can't execute '" + spec.name()
           + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
       return;
+    }
+    if (clusterRouter != null) {
+      String redirect = clusterRouter.route(c, spec, r);
+      if (redirect != null) {
+        reject(c, spec, redirect);
+        return;
+      }
     }
     io.corvid.server.backing.BackingStores backing = node.backing();
     if (backing != null) {

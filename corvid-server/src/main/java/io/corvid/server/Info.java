@@ -20,11 +20,11 @@ import java.util.Set;
 public final class Info {
   /** Sections of plain INFO and INFO default. */
   public static final List<String> DEFAULT_SECTIONS =
-      List.of("server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace");
+      List.of("server", "clients", "memory", "persistence", "stats", "replication", "cpu", "cluster", "keyspace");
   /** INFO all adds these; INFO everything too. */
   public static final List<String> ALL_SECTIONS =
-      List.of("server", "clients", "memory", "persistence", "stats", "replication", "cpu", "commandstats", "keyspace",
-          "backingstore");
+      List.of("server", "clients", "memory", "persistence", "stats", "replication", "cpu", "commandstats", "cluster",
+          "keyspace", "backingstore");
   private static final long PAGE_SIZE_BYTES = 4096;
 
   private Info() {}
@@ -66,6 +66,7 @@ public final class Info {
             .append(node.runId()).append("\r\nmaster_repl_offset:0\r\n");
         case "cpu" -> cpu(sb);
         case "commandstats" -> commandStats(node, sb);
+        case "cluster" -> sb.append("# Cluster\r\ncluster_enabled:").append(node.cluster() == null ? 0 : 1).append("\r\n");
         case "keyspace" -> keyspace(node, sb);
         case "backingstore" -> backingStore(node, sb);
         default -> { }
@@ -82,7 +83,7 @@ public final class Info {
     sb.append("# Server\r\n");
     field(sb, "redis_version", Node.REDIS_COMPATIBLE_VERSION);
     field(sb, "corvid_version", Node.VERSION);
-    field(sb, "redis_mode", "standalone");
+    field(sb, "redis_mode", node.cluster() == null ? "standalone" : "cluster");
     field(sb, "os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
     field(sb, "arch_bits", System.getProperty("os.arch").contains("64") ? 64 : 32);
     field(sb, "java_version", System.getProperty("java.version"));

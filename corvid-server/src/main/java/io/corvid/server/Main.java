@@ -66,6 +66,13 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--backing-store-fsync", description = "write-behind log fsync: always, everysec (default), no") String backingStoreFsync;
     @Option(names = "--backing-store-max-attempts", description = "flush attempts before a dead letter (default 10)") String backingStoreMaxAttempts;
     @Option(names = "--backing-store-batch-size", description = "write-behind writes per flush transaction (default 256)") String backingStoreBatchSize;
+    @Option(names = "--cluster-enabled", description = "yes = cluster mode (on too when --cluster-seeds is given)") String clusterEnabled;
+    @Option(names = "--cluster-seeds", description = "other nodes' client addresses, host:port[@busport],...") String clusterSeeds;
+    @Option(names = "--cluster-port", description = "cluster bus port (default port + 10000)") String clusterPort;
+    @Option(names = "--cluster-replicas", description = "replicas per slot (default 1)") String clusterReplicas;
+    @Option(names = "--cluster-node-timeout", description = "ms without heartbeats before a node is suspected (default 3000)") String clusterNodeTimeout;
+    @Option(names = "--cluster-suspect-timeout", description = "ms a suspected node has to answer (default 500)") String clusterSuspectTimeout;
+    @Option(names = "--cluster-announce-ip", description = "address given to other nodes and clients (default: first bind address)") String clusterAnnounceIp;
 
     @Override
     public Integer call() throws Exception {
@@ -141,6 +148,13 @@ public final class Main implements Callable<Integer> {
       m.put("backing-store-fsync", backingStoreFsync);
       m.put("backing-store-max-attempts", backingStoreMaxAttempts);
       m.put("backing-store-batch-size", backingStoreBatchSize);
+      m.put("cluster-enabled", clusterEnabled);
+      m.put("cluster-seeds", clusterSeeds);
+      m.put("cluster-port", clusterPort);
+      m.put("cluster-replicas", clusterReplicas);
+      m.put("cluster-node-timeout", clusterNodeTimeout);
+      m.put("cluster-suspect-timeout", clusterSuspectTimeout);
+      m.put("cluster-announce-ip", clusterAnnounceIp);
       return m;
     }
 

@@ -1,6 +1,7 @@
 package io.corvid.server;
 
 import io.corvid.common.Clock;
+import io.corvid.server.cluster.ClusterState;
 import io.corvid.server.command.CommandTable;
 import io.corvid.server.command.ServerContext;
 import io.corvid.server.config.ServerConfig;
@@ -36,6 +37,8 @@ public final class Node implements ServerContext {
   private final Clock clock;
   private final CommandTable commands;
   private final Dispatcher dispatcher;
+  /** Null unless cluster mode. */
+  private final ClusterState cluster;
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<Long, ClientConnection> clients = new ConcurrentSkipListMap<>();
   private final PubSub pubSub = new PubSub();
@@ -66,6 +69,7 @@ public final class Node implements ServerContext {
     this.keyspace = keyspace;
     this.clock = clock;
     this.commands = CommandTable.load();
+    this.cluster = config.clusterEnabled() ? new ClusterState() : null;
     this.dispatcher = new Dispatcher(this);
     this.startMillis = clock.currentTimeMillis();
     this.startNanos = clock.nanoTime();
@@ -102,6 +106,13 @@ public final class Node implements ServerContext {
     return config.protoMaxBulkLen();
   }
 
+  @Override
+  public boolean clusterEnabled() {
+    return cluster != null;
+  }
+
+  /** The cluster's state as commands read it; null unless cluster mode. */
+  public ClusterState cluster() { return cluster; }
   public ServerConfig config() { return config; }
   public Keyspace keyspace() { return keyspace; }
   public Clock clock() { return clock; }

@@ -91,6 +91,24 @@ class RequestPathAllocationTest {
     assertAllocationFree(batch("SET", "key:2", "value-of-key-2"), "+OK\r\n".length());
   }
 
+  /** Cluster mode: the slot check (hash the key, look up its owner) allocates nothing either. */
+  @Test
+  void pipelinedGetAndSetInClusterModeAllocateNothingPerRequest() throws Exception {
+    tearDown();
+    ServerConfig config = new ServerConfig();
+    config.setAtStartup("cluster-enabled", "yes");
+    keyspace = Keyspace.create(config.storageConfig(), Clock.SYSTEM);
+    Node node = new Node(config, keyspace, Clock.SYSTEM);
+    int[] primaries = new int[io.corvid.common.SlotHash.SLOT_COUNT];
+    node.cluster().publish(new io.corvid.server.cluster.SlotTable(1,
+        java.util.List.of(new io.corvid.server.cluster.ClusterMember("a".repeat(40), "127.0.0.1", 6379, 16379)), 0,
+        primaries, new int[io.corvid.common.SlotHash.SLOT_COUNT][]));
+    channel = new EmbeddedChannel(new ClientConnection(node));
+    channel.config().setAllocator(PooledByteBufAllocator.DEFAULT);
+    assertAllocationFree(batch("SET", "key:2", "value-of-key-2"), "+OK\r\n".length());
+    assertAllocationFree(batch("GET", "key:2"), "$14\r\nvalue-of-key-2\r\n".length());
+  }
+
   @Test
   void pipelinedPingAllocatesNothingPerRequest() {
     assertAllocationFree(batch("PING"), "+PONG\r\n".length());

@@ -14,5 +14,6 @@ public final class CommandGroups {
     KeyCommands.register(registry);
     HashCommands.register(registry);
     io.corvid.server.backing.BackingStoreCommands.register(registry);
+    io.corvid.server.cluster.ClusterCommands.register(registry);
   }
 }

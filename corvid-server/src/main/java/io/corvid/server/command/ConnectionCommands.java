@@ -36,6 +36,9 @@ public final class ConnectionCommands {
       } catch (CommandException e) {
         throw new CommandException(Errors.NOT_INTEGER);
       }
+      if (db != 0 && ctx.server().clusterEnabled()) {
+        throw new CommandException("ERR SELECT is not allowed in cluster mode");
+      }
       if (db < 0 || db >= Integer.MAX_VALUE) {
         throw new CommandException(Errors.DB_INDEX_OUT_OF_RANGE);
       }

@@ -248,6 +248,9 @@ public final class KeyCommands {
         replace = true;
       } else if (rq.equalsIgnoreCase(j, DB) && j + 1 < ctx.argc()) {
         dstDb = dbIndex(ctx, ++j);
+        if (dstDb != 0 && ctx.server().clusterEnabled()) {
+          throw new CommandException("ERR Copying to another database is not allowed in cluster mode");
+        }
       } else {
         throw new CommandException(Errors.SYNTAX);
       }
@@ -263,6 +266,9 @@ public final class KeyCommands {
   }
 
   static void move(CommandContext ctx) {
+    if (ctx.server().clusterEnabled()) {
+      throw new CommandException("ERR MOVE is not allowed in cluster mode");
+    }
     int dstDb = dbIndex(ctx, 2);
     if (dstDb == ctx.db()) {
       throw new CommandException(SAME_OBJECT);

@@ -8,4 +8,9 @@ public interface ServerContext {
 
   /** proto-max-bulk-len: the largest string a command may create (APPEND, SETRANGE check it). */
   long protoMaxBulkLen();
+
+  /** Cluster mode: one database only (SELECT, MOVE, COPY ... DB refuse others). */
+  default boolean clusterEnabled() {
+    return false;
+  }
 }

@@ -22,4 +22,14 @@ public interface Session {
 
   /** Closes the connection after the current replies are written (QUIT, CLIENT KILL). */
   void closeAfterReply();
+
+  /** Cluster mode: READONLY was sent (reads of slots this node replicates are served here). */
+  boolean readonlyMode();
+
+  void setReadonlyMode(boolean readonly);
+
+  /** Cluster mode: ASKING was sent, for the next command only. */
+  boolean asking();
+
+  void setAsking(boolean asking);
 }

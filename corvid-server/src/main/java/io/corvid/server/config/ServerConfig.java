@@ -74,6 +74,30 @@ public final class ServerConfig {
   public static final long DEFAULT_BACKING_STORE_BATCH_SIZE = 256;
   public static final long MAX_BACKING_STORE_BATCH_SIZE = 100_000;
 
+  // cluster (docs/operations.md, "Cluster"); every cluster option is read at start only
+  public static final boolean DEFAULT_CLUSTER_ENABLED = false;
+  public static final String DEFAULT_CLUSTER_SEEDS = "";
+  /** 0 = the client port plus {@link #CLUSTER_PORT_OFFSET}, as Redis's cluster bus. */
+  public static final int DEFAULT_CLUSTER_PORT = 0;
+  public static final int CLUSTER_PORT_OFFSET = 10_000;
+  public static final int DEFAULT_CLUSTER_REPLICAS = 1;
+  public static final int MAX_CLUSTER_REPLICAS = io.corvid.cluster.Topology.MAX_REPLICAS;
+  /**
+   * A member that sends no heartbeat for this long is suspected (JGroups FD_ALL3), then verified
+   * and removed: how long a hung (not crashed) node stays in the view. Heartbeats go out every
+   * quarter of it. Redis's cluster-node-timeout is 15000; Corvid's failover target is seconds.
+   */
+  public static final long DEFAULT_CLUSTER_NODE_TIMEOUT_MILLIS = 3_000;
+  public static final long MIN_CLUSTER_NODE_TIMEOUT_MILLIS = 400;
+  /**
+   * How long a suspected member is given to answer before it is removed (JGroups
+   * VERIFY_SUSPECT2). A killed node's sockets close at once (FD_SOCK2 notices), so this is most
+   * of the time a crashed node stays in the view.
+   */
+  public static final long DEFAULT_CLUSTER_SUSPECT_TIMEOUT_MILLIS = 500;
+  /** Address other nodes and clients use for this node; "" = the first bind address. */
+  public static final String DEFAULT_CLUSTER_ANNOUNCE_IP = "";
+
   // ---------------------------------------------------------------- values
 
   private volatile int port = DEFAULT_PORT;
@@ -102,6 +126,13 @@ public final class ServerConfig {
   private volatile String backingStoreFsync = DEFAULT_BACKING_STORE_FSYNC;
   private volatile long backingStoreMaxAttempts = DEFAULT_BACKING_STORE_MAX_ATTEMPTS;
   private volatile long backingStoreBatchSize = DEFAULT_BACKING_STORE_BATCH_SIZE;
+  private volatile boolean clusterEnabled = DEFAULT_CLUSTER_ENABLED;
+  private volatile List<ClusterSeed> clusterSeeds = List.of();
+  private volatile int clusterPort = DEFAULT_CLUSTER_PORT;
+  private volatile int clusterReplicas = DEFAULT_CLUSTER_REPLICAS;
+  private volatile long clusterNodeTimeout = DEFAULT_CLUSTER_NODE_TIMEOUT_MILLIS;
+  private volatile long clusterSuspectTimeout = DEFAULT_CLUSTER_SUSPECT_TIMEOUT_MILLIS;
+  private volatile String clusterAnnounceIp = DEFAULT_CLUSTER_ANNOUNCE_IP;
 
   private final Map<String, Option> options = new LinkedHashMap<>();
   private final List<Consumer<String>> listeners = new ArrayList<>();
@@ -181,6 +212,7 @@ public final class ServerConfig {
     add(new FixedOption("save", "RDB snapshots: always off (Corvid does not persist)", ""));
     add(new FixedOption("appendonly", "append-only file: always off (Corvid does not persist)", "no"));
     addBackingStoreOptions();
+    addClusterOptions();
     onChange(name -> {
       if (name.equals("proto-max-bulk-len") || name.equals("max-multibulk-length") || name.equals("max-inline-length")
           || name.equals("client-query-buffer-limit")) {
@@ -253,6 +285,42 @@ public final class ServerConfig {
     options.put(o.name, o);
   }
 
+  private void addClusterOptions() {
+    options.put("cluster-enabled", new Option("cluster-enabled",
+        "yes = cluster mode (also on when cluster-seeds is set); a node with no seeds is a cluster of one", false) {
+      @Override public String get() { return clusterEnabled ? "yes" : "no"; }
+      @Override Object parse(String value) throws ConfigException {
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+          case "yes" -> Boolean.TRUE;
+          case "no" -> Boolean.FALSE;
+          default -> throw new ConfigException("argument must be 'yes' or 'no'");
+        };
+      }
+      @Override void apply(Object v) { clusterEnabled = (Boolean) v; }
+    });
+    options.put("cluster-seeds", new Option("cluster-seeds",
+        "other nodes' client addresses, host:port[@busport],...; the bus port is port + 10000 unless given", false) {
+      @Override public String get() { return ClusterSeed.format(clusterSeeds); }
+      @Override Object parse(String value) throws ConfigException { return ClusterSeed.parseList(value); }
+      @SuppressWarnings("unchecked")
+      @Override void apply(Object v) { clusterSeeds = (List<ClusterSeed>) v; }
+    });
+    add(new IntOption("cluster-port", "cluster bus port; 0 = port + 10000", false, 0, 65535,
+        () -> clusterPort, v -> clusterPort = (int) v));
+    add(new IntOption("cluster-replicas", "replicas of each slot on other nodes", false, 0, MAX_CLUSTER_REPLICAS,
+        () -> clusterReplicas, v -> clusterReplicas = (int) v));
+    add(new IntOption("cluster-node-timeout", "milliseconds without heartbeats before a node is suspected (hung node)", false,
+        MIN_CLUSTER_NODE_TIMEOUT_MILLIS, 3_600_000, () -> clusterNodeTimeout, v -> clusterNodeTimeout = v));
+    add(new IntOption("cluster-suspect-timeout", "milliseconds a suspected node has to answer before it is removed", false,
+        50, 3_600_000, () -> clusterSuspectTimeout, v -> clusterSuspectTimeout = v));
+    options.put("cluster-announce-ip", new Option("cluster-announce-ip",
+        "address given to other nodes and to clients (MOVED, CLUSTER SLOTS); empty = the first bind address", false) {
+      @Override public String get() { return clusterAnnounceIp; }
+      @Override Object parse(String value) { return value.trim(); }
+      @Override void apply(Object v) { clusterAnnounceIp = (String) v; }
+    });
+  }
+
   // ---------------------------------------------------------------- accessors
 
   public int port() { return port; }
@@ -275,6 +343,15 @@ public final class ServerConfig {
   public long trackingTableMaxKeys() { return trackingTableMaxKeys; }
   /** The parser limits derived from proto-max-bulk-len, max-multibulk-length, max-inline-length, client-query-buffer-limit. */
   public RespLimits respLimits() { return respLimits; }
+  /** Cluster mode: cluster-enabled yes, or any cluster-seeds. */
+  public boolean clusterEnabled() { return clusterEnabled || !clusterSeeds.isEmpty(); }
+  public List<ClusterSeed> clusterSeeds() { return clusterSeeds; }
+  /** The cluster bus port for a client port (cluster-port, else port + 10000). */
+  public int clusterBusPort(int clientPort) { return clusterPort != 0 ? clusterPort : clientPort + CLUSTER_PORT_OFFSET; }
+  public int clusterReplicas() { return clusterReplicas; }
+  public long clusterNodeTimeoutMillis() { return clusterNodeTimeout; }
+  public long clusterSuspectTimeoutMillis() { return clusterSuspectTimeout; }
+  public String clusterAnnounceIp() { return clusterAnnounceIp; }
 
   public StorageConfig storageConfig() {
     StorageConfig d = StorageConfig.defaults();

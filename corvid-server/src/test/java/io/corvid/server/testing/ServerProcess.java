@@ -78,6 +78,33 @@ public final class ServerProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts a node with the given heap ({@code -Xmx}) and exactly the given options (no implicit
+   * {@code --port 0}), for harnesses that choose ports themselves, such as {@link ClusterProcesses}.
+   */
+  public static ServerProcess startWithHeap(String maxHeap, List<String> options) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(javaExecutable());
+    cmd.add("-Xmx" + maxHeap);
+    cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("io.corvid.server.Main");
+    cmd.add("server");
+    cmd.addAll(options);
+    try {
+      return new ServerProcess(cmd);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** SIGKILL, as kill -9: the node gets no chance to leave the cluster or close anything. */
+  public void kill9() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(STOP_GRACE_SECONDS, TimeUnit.SECONDS);
+  }
+
   /** The JDK running this test (JDK 25 under the Maven toolchain). */
   private static String javaExecutable() {
     return ProcessHandle.current().info().command()

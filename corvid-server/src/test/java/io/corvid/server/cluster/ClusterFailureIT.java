@@ -1,0 +1,86 @@
+package io.corvid.server.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.corvid.common.SlotHash;
+import io.corvid.server.testing.ClusterProcesses;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisCluster;
+
+/**
+ * Membership under failures, with real processes: a node killed with SIGKILL leaves the others'
+ * view within seconds (the time is measured and printed; the assertion is a generous bound, not
+ * a speed target), a restarted node joins again, a node stopped with SIGTERM leaves at once, and
+ * a cluster client keeps working on the nodes that remain.
+ */
+class ClusterFailureIT {
+  /** Generous: the defaults aim at about one second on an idle machine. */
+  static final Duration KILLED_NODE_GONE_WITHIN = Duration.ofSeconds(10);
+
+  ClusterProcesses cluster;
+
+  @AfterEach
+  void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void aKilledNodeLeavesTheViewQuicklyAndARestartedOneJoinsAgain() throws Exception {
+    cluster = ClusterProcesses.start(3);
+    long epochBefore = cluster.awaitAgreement(3);
+
+    long killedAt = System.nanoTime();
+    cluster.kill9(2);
+    ClusterProcesses.await("the killed node is out of both views", KILLED_NODE_GONE_WITHIN,
+        () -> knownNodes(0) == 2 && knownNodes(1) == 2);
+    long millis = (System.nanoTime() - killedAt) / 1_000_000;
+    System.out.println("kill -9 of one node of 3: out of the view after " + millis + " ms");
+    long epochAfter = cluster.awaitAgreement(2);
+    assertThat(epochAfter).isGreaterThan(epochBefore);
+    assertEveryKeyReadableThroughJedisCluster(0, "after-kill");
+
+    cluster.restart(2);
+    long epochRejoined = cluster.awaitAgreement(3);
+    assertThat(epochRejoined).isGreaterThan(epochAfter);
+    assertEveryKeyReadableThroughJedisCluster(2, "after-restart");
+  }
+
+  @Test
+  void aNodeStoppedWithSigtermLeavesAtOnce() throws Exception {
+    cluster = ClusterProcesses.start(3);
+    long stoppedAt = System.nanoTime();
+    assertThat(cluster.terminate(1)).isEqualTo(0);
+    ClusterProcesses.await("the stopped node is out of both views", KILLED_NODE_GONE_WITHIN,
+        () -> knownNodes(0) == 2 && knownNodes(2) == 2);
+    System.out.println("SIGTERM of one node of 3: out of the view " + (System.nanoTime() - stoppedAt) / 1_000_000
+        + " ms after the signal");
+    cluster.awaitAgreement(2);
+    assertEveryKeyReadableThroughJedisCluster(2, "after-leave");
+  }
+
+  private int knownNodes(int i) {
+    try {
+      return Integer.parseInt(cluster.clusterInfo(i).get("cluster_known_nodes"));
+    } catch (RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** Writes and reads a key in every 16th slot through a JedisCluster seeded with one live node. */
+  private void assertEveryKeyReadableThroughJedisCluster(int seed, String prefix) {
+    try (JedisCluster jc = new JedisCluster(Set.of(new HostAndPort("127.0.0.1", cluster.port(seed))))) {
+      for (int s = 0; s < SlotHash.SLOT_COUNT; s += 16) {
+        jc.set(prefix + ":" + ClusterIT.KEYS_BY_SLOT[s], "v" + s);
+      }
+      for (int s = 0; s < SlotHash.SLOT_COUNT; s += 16) {
+        assertThat(jc.get(prefix + ":" + ClusterIT.KEYS_BY_SLOT[s])).isEqualTo("v" + s);
+      }
+    }
+  }
+}
