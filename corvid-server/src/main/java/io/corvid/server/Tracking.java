@@ -80,7 +80,7 @@ public final class Tracking implements KeyspaceListener {
   private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
 
   // default mode: the invalidation table, and its keys in an array for random eviction
-  private final Map<ByteKey, Readers> table = new HashMap<>();
+  private Map<ByteKey, Readers> table = new HashMap<>();
   private Readers[] tableKeys = new Readers[16];
   private long totalItems;
   private int limitRounds;
@@ -294,8 +294,9 @@ public final class Tracking implements KeyspaceListener {
         }
       }
     }
-    table.clear();
-    Arrays.fill(tableKeys, null);
+    // New structures rather than clear(): a table that held a million keys gives its memory back.
+    table = new HashMap<>();
+    tableKeys = new Readers[16];
     totalItems = 0;
     limitRounds = 0;
   }

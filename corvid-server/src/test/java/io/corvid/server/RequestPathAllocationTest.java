@@ -28,6 +28,7 @@ class RequestPathAllocationTest {
   private static final double MAX_BYTES_PER_REQUEST = 8;
 
   private Keyspace keyspace;
+  private Node node;
   private EmbeddedChannel channel;
 
   @BeforeEach
@@ -35,7 +36,7 @@ class RequestPathAllocationTest {
     ServerConfig config = new ServerConfig();
     config.onChange(name -> { });
     keyspace = Keyspace.create(config.storageConfig(), Clock.SYSTEM);
-    Node node = new Node(config, keyspace, Clock.SYSTEM);
+    node = new Node(config, keyspace, Clock.SYSTEM);
     channel = new EmbeddedChannel(new ClientConnection(node));
     channel.config().setAllocator(PooledByteBufAllocator.DEFAULT);
   }
@@ -48,11 +49,15 @@ class RequestPathAllocationTest {
 
   /** One pipelined batch of {@link #REQUESTS_PER_BATCH} copies of a command, as bytes. */
   private static byte[] batch(String... command) {
+    return request(command).repeat(REQUESTS_PER_BATCH).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static String request(String... command) {
     StringBuilder one = new StringBuilder("*").append(command.length).append("\r\n");
     for (String a : command) {
       one.append('$').append(a.length()).append("\r\n").append(a).append("\r\n");
     }
-    return one.toString().repeat(REQUESTS_PER_BATCH).getBytes(StandardCharsets.US_ASCII);
+    return one.toString();
   }
 
   /** Feeds batches as a socket read would: in a pooled direct buffer, like the transport's. */
@@ -112,5 +117,41 @@ class RequestPathAllocationTest {
   @Test
   void pipelinedPingAllocatesNothingPerRequest() {
     assertAllocationFree(batch("PING"), "+PONG\r\n".length());
+  }
+
+  /** Another connection that turns CLIENT TRACKING on and reads {@code key}, so the table is in use. */
+  private EmbeddedChannel trackingClient(String key) {
+    EmbeddedChannel tracker = new EmbeddedChannel(new ClientConnection(node));
+    tracker.config().setAllocator(PooledByteBufAllocator.DEFAULT);
+    byte[] commands = (request("CLIENT", "TRACKING", "on") + request("GET", key)).getBytes(StandardCharsets.US_ASCII);
+    tracker.writeInbound(PooledByteBufAllocator.DEFAULT.directBuffer(commands.length).writeBytes(commands));
+    ByteBuf out;
+    while ((out = tracker.readOutbound()) != null) {
+      out.release();
+    }
+    assertThat(node.tracking().trackingClients()).isEqualTo(1);
+    assertThat(node.tracking().totalKeys()).isEqualTo(1);
+    return tracker;
+  }
+
+  @Test
+  void getAndSetOfAnotherClientAllocateNothingWhileOneTracks() {
+    EmbeddedChannel tracker = trackingClient("tracked:1");
+    try {
+      run(batch("SET", "key:1", "value-of-key-1"), 1, "+OK\r\n".length());
+      assertAllocationFree(batch("GET", "key:1"), "$14\r\nvalue-of-key-1\r\n".length());
+      assertAllocationFree(batch("SET", "key:2", "value-of-key-2"), "+OK\r\n".length());
+    } finally {
+      tracker.finishAndReleaseAll();
+    }
+  }
+
+  @Test
+  void rereadingAKeyAlreadyTrackedAllocatesNothing() {
+    run(batch("SET", "key:1", "value-of-key-1"), 1, "+OK\r\n".length());
+    run(batch("CLIENT", "TRACKING", "on"), 1, "+OK\r\n".length());
+    assertAllocationFree(batch("GET", "key:1"), "$14\r\nvalue-of-key-1\r\n".length());
+    assertThat(node.tracking().totalKeys()).isEqualTo(1);
+    assertThat(node.tracking().totalItems()).isEqualTo(1);
   }
 }
