@@ -40,7 +40,9 @@ import java.util.SplittableRandom;
  * reference the server holds ({@code ref == node}, so {@link #NONE} = 0 is free), and the id the
  * policies and the expiry heap index their arrays by. The address table is paged (4096 longs per
  * page) so growing it never copies and never needs one huge array. Freed ids are reused LIFO,
- * chained through their own address slots ({@code -next}), so the free list costs nothing.
+ * chained through their own address slots ({@code -next}), so the free list costs nothing. After
+ * mass deletion the ids are compacted in bounded steps so the per-id arrays shrink too (see
+ * {@link #compactNodesIfSparse}).
  *
  * <h2>Index</h2>
  * {@code tables[db * 16384 + slot]} is a chained hash table of node ids for one slot of one
@@ -96,6 +98,10 @@ final class OffHeapKeyspace implements Keyspace {
   private static final int PAGE_SHIFT = 12;
   private static final int PAGE_SIZE = 1 << PAGE_SHIFT;
   private static final int MIN_BUCKETS = 4;
+  /** Node tables smaller than this (ids) are never compacted: 512 KiB of addresses. */
+  static final int MIN_COMPACT_NODE_CAPACITY = 16 * PAGE_SIZE;
+  /** A compaction step looks at most this many ids per node it may rename. */
+  static final int COMPACT_IDS_PER_NODE = 64;
   /** Rewriting a value keeps its chunk while the chunk is at most this much larger than needed. */
   private static final int MAX_SLACK_BYTES = 64;
   /** Heap bytes charged per field of a hashtable-encoded hash, beyond its field and value bytes. */
@@ -163,6 +169,12 @@ final class OffHeapKeyspace implements Keyspace {
    */
   private int freeHead;
   private int freeCount;
+  /** Node-id compaction in progress (see {@link #compactNodesIfSparse}): ids >= this are being vacated; 0 when none. */
+  private int compactTarget;
+  /** The next id a compaction step looks at, walking down to compactTarget. */
+  private int compactCursor;
+  /** Ids at or above compactTarget that are neither live nor free. */
+  private int deadCount;
   private final ExpiryQueue expiry = new ExpiryQueue();
   private final Map<Integer, BigHash> bigHashes = new HashMap<>();
 
@@ -303,6 +315,9 @@ final class OffHeapKeyspace implements Keyspace {
   }
 
   private int allocateNode() {
+    if (freeHead == 0 && compactTarget != 0) {
+      abandonCompaction();
+    }
     if (freeHead != 0) {
       int node = freeHead;
       freeHead = (int) -address(node);
@@ -325,6 +340,11 @@ final class OffHeapKeyspace implements Keyspace {
   }
 
   private void freeNode(int node) {
+    if (node >= compactTarget && compactTarget != 0) {
+      setAddress(node, 0);
+      deadCount++;
+      return;
+    }
     setAddress(node, -freeHead);
     freeHead = node;
     freeCount++;
@@ -1082,6 +1102,8 @@ final class OffHeapKeyspace implements Keyspace {
     nextNode = 1;
     freeHead = 0;
     freeCount = 0;
+    compactTarget = 0;
+    deadCount = 0;
     expiry.release();
     installPolicy(evictionPolicy);
   }
@@ -1259,17 +1281,144 @@ final class OffHeapKeyspace implements Keyspace {
 
   @Override
   public int activeExpireCycle(int maxKeys) {
-    if (expiry.size() == 0) {
-      return 0;
-    }
-    long now = clock.currentTimeMillis();
     int removed = 0;
-    while (removed < maxKeys && expiry.peekTime() <= now) {
-      removeNode(expiry.peekNode(), KeyspaceListener.Cause.EXPIRE);
-      removed++;
+    if (expiry.size() > 0) {
+      long now = clock.currentTimeMillis();
+      while (removed < maxKeys && expiry.peekTime() <= now) {
+        removeNode(expiry.peekNode(), KeyspaceListener.Cause.EXPIRE);
+        removed++;
+      }
+      expiredKeys += removed;
     }
-    expiredKeys += removed;
+    compactStep(Math.max(1, maxKeys));
     return removed;
+  }
+
+  /**
+   * Gives back the node table, the policy's per-node arrays and the expiry positions after mass
+   * deletion or expiry, in bounded steps.
+   *
+   * <p>When fewer than a quarter of the ids are live (and the table holds at least
+   * {@link #MIN_COMPACT_NODE_CAPACITY} ids), a compaction starts with a {@code target} of twice
+   * the live count in whole pages: the free list is rebuilt from the free ids below the target
+   * (one pass over them), and every id at or above it that is not live becomes <em>dead</em>
+   * (neither live nor free). Then each step walks a cursor down from the top id and renames each
+   * live node it meets to a free id below the target ({@link #relabelNode}); a node deleted
+   * above the target meanwhile becomes dead too. When the cursor reaches the target, everything
+   * above it is dropped. Renaming keeps each entry's place in its chain, policy queues and the
+   * expiry heap, so LRU order, LFU counts and SCAN cursors are unchanged. If inserts use up the
+   * free ids below the target before the end, the compaction is abandoned and the dead ids go
+   * back on the free list (one pass over them).
+   *
+   * <p>Half full afterwards, the table must lose half its keys again before the next compaction,
+   * so it does not thrash. Steps run from the active expire cycle only, where no caller holds a
+   * node id; each renames at most {@code maxNodes} nodes and looks at most
+   * {@link #COMPACT_IDS_PER_NODE} times as many ids. Returns whether a compaction finished.
+   */
+  boolean compactNodesIfSparse() {
+    return compactStep(Integer.MAX_VALUE / COMPACT_IDS_PER_NODE);
+  }
+
+  private boolean compactStep(int maxNodes) {
+    if (compactTarget == 0) {
+      int live = (nextNode - 1) - freeCount;
+      if (nodeCapacity < MIN_COMPACT_NODE_CAPACITY || live >= nodeCapacity / 4) {
+        return false;
+      }
+      startCompaction((int) (((2L * live + 1 + PAGE_SIZE - 1) >>> PAGE_SHIFT) << PAGE_SHIFT));
+    }
+    int target = compactTarget;
+    int moved = 0;
+    long looked = 0;
+    long maxLooked = (long) maxNodes * COMPACT_IDS_PER_NODE;
+    while (compactCursor >= target && moved < maxNodes && looked < maxLooked) {
+      int node = compactCursor--;
+      looked++;
+      if (address(node) > 0) {
+        int to = freeHead;
+        freeHead = (int) -address(to);
+        freeCount--;
+        relabelNode(node, to);
+        deadCount++;
+        moved++;
+      }
+    }
+    if (compactCursor >= target) {
+      return false;
+    }
+    nextNode = target;
+    compactTarget = 0;
+    deadCount = 0;
+    addressPages = Arrays.copyOf(addressPages, Math.max(16, target >>> PAGE_SHIFT));
+    nodeCapacity = target;
+    if (policy != null) {
+      policy.truncateCapacity(target);
+    }
+    expiry.truncateNodeCapacity(target);
+    return true;
+  }
+
+  private void startCompaction(int target) {
+    int live = (nextNode - 1) - freeCount;
+    freeHead = 0;
+    freeCount = 0;
+    for (int id = target - 1; id >= 1; id--) {
+      if (address(id) <= 0) {
+        freeNode(id);
+      }
+    }
+    int liveBelow = (target - 1) - freeCount;
+    deadCount = (nextNode - target) - (live - liveBelow);
+    compactTarget = target;
+    compactCursor = nextNode - 1;
+  }
+
+  /** Inserts used up the free ids below the target: dead ids go back to the free list. */
+  private void abandonCompaction() {
+    int target = compactTarget;
+    compactTarget = 0;
+    deadCount = 0;
+    for (int id = nextNode - 1; id >= target; id--) {
+      if (address(id) <= 0) {
+        freeNode(id);
+      }
+    }
+  }
+
+  /** Renames live node {@code from} to the free id {@code to} everywhere it is known. */
+  private void relabelNode(int from, int to) {
+    long a = address(from);
+    int db = dbOf(a);
+    int keyLen = keyToScratch(a);
+    long hash = KeyHash.hashNative(a + HEADER_BYTES, keyLen);
+    SlotTable t = table(db, SlotHash.slot(scratch, 0, keyLen));
+    int bucket = (int) hash & (t.buckets.length - 1);
+    if (t.buckets[bucket] == from) {
+      t.buckets[bucket] = to;
+    } else {
+      int prev = t.buckets[bucket];
+      while (next(address(prev)) != from) {
+        prev = next(address(prev));
+      }
+      NativeMemory.putInt(address(prev) + NEXT_OFFSET, to);
+    }
+    if (policy != null && inScope(from)) {
+      policy.relabel(from, to);
+    }
+    expiry.relabel(from, to);
+    if (encodingOf(a) == ENC_HASHTABLE) {
+      bigHashes.put(to, bigHashes.remove(from));
+    }
+    setAddress(to, a);
+    setAddress(from, 0);
+  }
+
+  int nodeCapacity() {
+    return nodeCapacity;
+  }
+
+  boolean compacting() {
+    return compactTarget != 0;
   }
 
   @Override
@@ -1433,7 +1582,9 @@ final class OffHeapKeyspace implements Keyspace {
     };
     check(policy == null ? scope == Scope.NONE : policy.size() == tracked,
         "policy tracks " + (policy == null ? 0 : policy.size()) + " nodes, expected " + tracked);
-    check(live == (nextNode - 1) - freeCount, "live " + live + " but node ids in use " + ((nextNode - 1) - freeCount));
+    check(live == (nextNode - 1) - freeCount - deadCount,
+        "live " + live + " but node ids in use " + ((nextNode - 1) - freeCount - deadCount));
+    check(compactTarget != 0 || deadCount == 0, "dead ids outside a compaction");
     if (policy instanceof WTinyLfuPolicy w) {
       w.checkInvariants();
     }

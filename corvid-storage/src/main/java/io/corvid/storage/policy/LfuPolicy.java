@@ -131,6 +131,19 @@ public final class LfuPolicy implements ReplacementPolicy {
   }
 
   @Override
+  public void relabel(int from, int to) {
+    int s = score.get(from);
+    bucket(s).relabel(from, to);
+    score.set(to, s);
+  }
+
+  @Override
+  public void truncateCapacity(int nodes) {
+    links.truncate(nodes);
+    score.truncate(nodes);
+  }
+
+  @Override
   public int victim() {
     advanceEpoch();
     if (size == 0) {
