@@ -49,7 +49,10 @@ import java.util.SplittableRandom;
  * database, created on the first key. Buckets are an {@code int[]} of a power-of-two length; the
  * chain runs through the entries' {@code next} fields, so the index costs one {@code int} per
  * bucket and nothing per entry. A table doubles when it holds more keys than buckets and halves
- * below a quarter; since a slot holds 1/16384 of the keys, a resize touches a few dozen entries.
+ * below a quarter; since a slot holds 1/16384 of the keys, a resize usually touches a few dozen
+ * entries and is done at once. A table of more than 1024 buckets (a hot hash-tagged slot) resizes
+ * incrementally as Redis's dict: both bucket arrays live side by side, each insert or delete in
+ * the table moves one bucket, and the active expire cycle moves more in the background.
  * SCAN's cursor is {@code (bucketCursor << 14) | slot}, with Redis's reverse-binary bucket cursor
  * inside a slot, which visits every bucket of the table as it was whatever resizes happen between
  * calls (Pieter Noordhuis's argument in Redis's dict.c).
@@ -109,12 +112,28 @@ final class OffHeapKeyspace implements Keyspace {
   private static final int HASHTABLE_BASE_BYTES = 128;
   private static final int SLOT_TABLE_OBJECT_BYTES = 24 + 16;
   private static final int RANDOM_KEY_ATTEMPTS = 100;
+  /**
+   * Tables up to this many buckets (before and after) resize in one go: 1024 entries rehash in
+   * tens of microseconds. Bigger ones (a hot hash-tagged slot) resize incrementally.
+   */
+  static final int DEFAULT_INCREMENTAL_REHASH_MIN_BUCKETS = 1024;
+  /** Buckets an incremental resize moves per insert or delete in its table (Redis moves 1). */
+  private static final int REHASH_BUCKETS_PER_WRITE = 1;
+  /** A rehash step looks at most this many empty buckets per bucket it may move (as Redis's dict). */
+  private static final int REHASH_EMPTY_VISITS_PER_BUCKET = 10;
   /** SCAN gives up after visiting this many empty buckets per requested key. */
   private static final int SCAN_EMPTY_BUCKETS_PER_COUNT = 10;
 
-  /** A per-slot table: buckets of node ids, chained through the entries' next field. */
+  /**
+   * A per-slot table: buckets of node ids, chained through the entries' next field. While it
+   * resizes incrementally, {@code rehashTo} is the new bucket array and buckets of
+   * {@code buckets} below {@code rehashIndex} have been moved (are empty); new keys go to
+   * {@code rehashTo}. Not resizing: {@code rehashTo == null}.
+   */
   private static final class SlotTable {
     int[] buckets = new int[MIN_BUCKETS];
+    int[] rehashTo;
+    int rehashIndex;
     int size;
   }
 
@@ -176,6 +195,9 @@ final class OffHeapKeyspace implements Keyspace {
   /** Ids at or above compactTarget that are neither live nor free. */
   private int deadCount;
   private final ExpiryQueue expiry = new ExpiryQueue();
+  /** Tables resizing incrementally, for the active expire cycle's background steps. */
+  private final java.util.ArrayDeque<SlotTable> rehashing = new java.util.ArrayDeque<>();
+  private int incrementalRehashMinBuckets = DEFAULT_INCREMENTAL_REHASH_MIN_BUCKETS;
   private final Map<Integer, BigHash> bigHashes = new HashMap<>();
 
   private long entryBytes;
@@ -424,7 +446,14 @@ final class OffHeapKeyspace implements Keyspace {
     if (t == null) {
       return 0;
     }
-    int node = t.buckets[(int) hash & (t.buckets.length - 1)];
+    int node = findInChain(t.buckets[(int) hash & (t.buckets.length - 1)], key, off, len);
+    if (node == 0 && t.rehashTo != null) {
+      node = findInChain(t.rehashTo[(int) hash & (t.rehashTo.length - 1)], key, off, len);
+    }
+    return node;
+  }
+
+  private int findInChain(int node, byte[] key, int off, int len) {
     while (node != 0) {
       long a = address(node);
       if (keyLength(a) == len && NativeMemory.equals(a + HEADER_BYTES, key, off, len)) {
@@ -589,13 +618,17 @@ final class OffHeapKeyspace implements Keyspace {
     int node = allocateNode();
     long a = allocateEntry(node, db, key, keyOff, keyLen, valueLen, encoding);
     SlotTable t = tableForWrite(db, slot);
-    int bucket = (int) hash & (t.buckets.length - 1);
-    NativeMemory.putInt(a + NEXT_OFFSET, t.buckets[bucket]);
-    t.buckets[bucket] = node;
+    if (t.rehashTo != null) {
+      rehashStep(t, REHASH_BUCKETS_PER_WRITE);
+    }
+    int[] into = t.rehashTo != null ? t.rehashTo : t.buckets;
+    int bucket = (int) hash & (into.length - 1);
+    NativeMemory.putInt(a + NEXT_OFFSET, into[bucket]);
+    into[bucket] = node;
     t.size++;
     dbSize[db]++;
-    if (t.size > t.buckets.length) {
-      resize(t, t.buckets.length * 2);
+    if (t.rehashTo == null && t.size > t.buckets.length) {
+      startResize(t, t.buckets.length * 2);
     }
     return node;
   }
@@ -605,6 +638,104 @@ final class OffHeapKeyspace implements Keyspace {
     if (policy != null && scope == Scope.ALL) {
       policy.onInsert(node, hash, weightOf(node, address(node)));
     }
+  }
+
+  /**
+   * Resizes a table: at once when small, else incrementally (Redis's dict rehash): the new array
+   * is allocated now, and buckets move a few at a time on each write to the table
+   * ({@link #REHASH_BUCKETS_PER_WRITE}) and in the active expire cycle, so no single call pays
+   * for the whole slot. Lookups search both arrays meanwhile; SCAN visits both (see {@link #scan}).
+   */
+  private void startResize(SlotTable t, int newLength) {
+    if (Math.max(newLength, t.buckets.length) <= incrementalRehashMinBuckets) {
+      resize(t, newLength);
+      return;
+    }
+    t.rehashTo = new int[newLength];
+    t.rehashIndex = 0;
+    tableBytes += 4L * newLength;
+    rehashing.add(t);
+    rehashStep(t, REHASH_BUCKETS_PER_WRITE);
+  }
+
+  /**
+   * Moves up to {@code maxBuckets} non-empty buckets (looking at no more than
+   * {@link #REHASH_EMPTY_VISITS_PER_BUCKET} times as many empty ones) to the new array; finishes
+   * the resize when the old array is empty. Returns the number of buckets looked at.
+   */
+  private int rehashStep(SlotTable t, int maxBuckets) {
+    int[] from = t.buckets;
+    int[] to = t.rehashTo;
+    int mask = to.length - 1;
+    int looked = 0;
+    int emptyVisits = maxBuckets * REHASH_EMPTY_VISITS_PER_BUCKET;
+    int moved = 0;
+    while (moved < maxBuckets && t.rehashIndex < from.length) {
+      int node = from[t.rehashIndex];
+      looked++;
+      if (node == 0) {
+        t.rehashIndex++;
+        if (--emptyVisits == 0) {
+          break;
+        }
+        continue;
+      }
+      while (node != 0) {
+        long a = address(node);
+        int following = next(a);
+        int b = (int) KeyHash.hashNative(a + HEADER_BYTES, keyLength(a)) & mask;
+        NativeMemory.putInt(a + NEXT_OFFSET, to[b]);
+        to[b] = node;
+        node = following;
+      }
+      from[t.rehashIndex++] = 0;
+      moved++;
+    }
+    if (t.rehashIndex >= from.length) {
+      tableBytes -= 4L * from.length;
+      t.buckets = to;
+      t.rehashTo = null;
+      t.rehashIndex = 0;
+      // The size may have moved a lot meanwhile (a mass delete while growing): go on resizing.
+      if (t.size > t.buckets.length) {
+        startResize(t, t.buckets.length * 2);
+      } else if (t.buckets.length > MIN_BUCKETS && t.size < t.buckets.length / 4) {
+        startResize(t, Math.max(MIN_BUCKETS, Integer.highestOneBit(Math.max(1, t.size)) * 2));
+      }
+    }
+    return looked;
+  }
+
+  /** Background rehash work for the active expire cycle: looks at about {@code maxBuckets} buckets. */
+  private void rehashInBackground(int maxBuckets) {
+    int budget = maxBuckets;
+    while (budget > 0 && !rehashing.isEmpty()) {
+      SlotTable t = rehashing.peekFirst();
+      if (t.rehashTo == null) {
+        rehashing.pollFirst();
+        continue;
+      }
+      budget -= rehashStep(t, Math.max(1, budget / REHASH_EMPTY_VISITS_PER_BUCKET));
+      if (t.rehashTo == null) {
+        rehashing.pollFirst();
+      }
+    }
+  }
+
+  /** Tables below this many buckets (before and after) resize at once; tests lower it. */
+  void setIncrementalRehashMinBuckets(int buckets) {
+    incrementalRehashMinBuckets = buckets;
+  }
+
+  /** Number of slot tables in the middle of an incremental resize (tests). */
+  int tablesRehashing() {
+    int n = 0;
+    for (SlotTable t : tables) {
+      if (t != null && t.rehashTo != null) {
+        n++;
+      }
+    }
+    return n;
   }
 
   private void resize(SlotTable t, int newLength) {
@@ -900,21 +1031,10 @@ final class OffHeapKeyspace implements Keyspace {
     int slot = SlotHash.slot(scratch, 0, keyLen);
     long hash = KeyHash.hashNative(a + HEADER_BYTES, keyLen);
     SlotTable t = table(db, slot);
-    int bucket = (int) hash & (t.buckets.length - 1);
-    int prev = 0;
-    int n = t.buckets[bucket];
-    while (n != node) {
-      if (n == 0) {
-        throw new IllegalStateException("node " + node + " is not in its bucket");
-      }
-      prev = n;
-      n = next(address(n));
+    if (t.rehashTo != null) {
+      rehashStep(t, REHASH_BUCKETS_PER_WRITE);
     }
-    if (prev == 0) {
-      t.buckets[bucket] = next(a);
-    } else {
-      NativeMemory.putInt(address(prev) + NEXT_OFFSET, next(a));
-    }
+    replaceInChain(t, hash, node, next(a));
     t.size--;
     dbSize[db]--;
     if (policy != null && inScope(node)) {
@@ -930,13 +1050,57 @@ final class OffHeapKeyspace implements Keyspace {
     NativeMemory.free(a);
     freeNode(node);
     if (t.size == 0) {
-      tables[db * SLOTS + slot] = null;
-      tableBytes -= SLOT_TABLE_OBJECT_BYTES + 4L * t.buckets.length;
-    } else if (t.buckets.length > MIN_BUCKETS && t.size < t.buckets.length / 4) {
-      resize(t, t.buckets.length / 2);
+      dropTable(db, slot, t);
+    } else if (t.rehashTo == null && t.buckets.length > MIN_BUCKETS && t.size < t.buckets.length / 4) {
+      startResize(t, t.buckets.length / 2);
     }
     if (cause != null && listener != null) {
       listener.keyChanged(db, scratch, 0, keyLen, cause);
+    }
+  }
+
+  /**
+   * In the chain of {@code node} (in whichever bucket array holds it), makes whatever pointed at
+   * it point at {@code replacement} instead: its successor to unlink it, a new id to rename it.
+   */
+  private void replaceInChain(SlotTable t, long hash, int node, int replacement) {
+    int[] array = t.buckets;
+    int bucket = (int) hash & (array.length - 1);
+    if (t.rehashTo != null && !chainHolds(array[bucket], node)) {
+      array = t.rehashTo;
+      bucket = (int) hash & (array.length - 1);
+    }
+    int prev = 0;
+    int n = array[bucket];
+    while (n != node) {
+      if (n == 0) {
+        throw new IllegalStateException("node " + node + " is not in its bucket");
+      }
+      prev = n;
+      n = next(address(n));
+    }
+    if (prev == 0) {
+      array[bucket] = replacement;
+    } else {
+      NativeMemory.putInt(address(prev) + NEXT_OFFSET, replacement);
+    }
+  }
+
+  private boolean chainHolds(int head, int node) {
+    for (int n = head; n != 0; n = next(address(n))) {
+      if (n == node) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void dropTable(int db, int slot, SlotTable t) {
+    tables[db * SLOTS + slot] = null;
+    tableBytes -= SLOT_TABLE_OBJECT_BYTES + 4L * t.buckets.length;
+    if (t.rehashTo != null) {
+      tableBytes -= 4L * t.rehashTo.length;
+      t.rehashTo = null;
     }
   }
 
@@ -1070,29 +1234,35 @@ final class OffHeapKeyspace implements Keyspace {
       if (t == null) {
         continue;
       }
-      for (int head : t.buckets) {
-        int node = head;
-        while (node != 0) {
-          long a = address(node);
-          int following = next(a);
-          if (policy != null && inScope(node)) {
-            policy.onRemove(node);
-          }
-          expiry.remove(node);
-          if (encodingOf(a) == ENC_HASHTABLE) {
-            dropBigHash(node);
-          }
-          entryBytes -= NativeMemory.chunkBytes(a);
-          NativeMemory.free(a);
-          freeNode(node);
-          node = following;
-        }
+      freeChains(t.buckets);
+      if (t.rehashTo != null) {
+        freeChains(t.rehashTo);
       }
-      tables[db * SLOTS + slot] = null;
-      tableBytes -= SLOT_TABLE_OBJECT_BYTES + 4L * t.buckets.length;
+      dropTable(db, slot, t);
     }
     dbSize[db] = 0;
     dbVolatile[db] = 0;
+  }
+
+  private void freeChains(int[] buckets) {
+    for (int head : buckets) {
+      int node = head;
+      while (node != 0) {
+        long a = address(node);
+        int following = next(a);
+        if (policy != null && inScope(node)) {
+          policy.onRemove(node);
+        }
+        expiry.remove(node);
+        if (encodingOf(a) == ENC_HASHTABLE) {
+          dropBigHash(node);
+        }
+        entryBytes -= NativeMemory.chunkBytes(a);
+        NativeMemory.free(a);
+        freeNode(node);
+        node = following;
+      }
+    }
   }
 
   /** With no key left, drops the node table, free list, policy and expiry arrays to their minimum. */
@@ -1104,6 +1274,7 @@ final class OffHeapKeyspace implements Keyspace {
     freeCount = 0;
     compactTarget = 0;
     deadCount = 0;
+    rehashing.clear();
     expiry.release();
     installPolicy(evictionPolicy);
   }
@@ -1128,43 +1299,33 @@ final class OffHeapKeyspace implements Keyspace {
     return dbVolatile[db];
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Within a slot the bucket cursor is Redis's reverse-binary one ({@code dictScan}). While a
+   * table resizes incrementally, one step visits bucket {@code v} of the smaller array and every
+   * bucket of the larger one that expands it, so a key is found wherever the rehash has put it.
+   */
   @Override
   public long scan(int db, long cursor, int count, KeyVisitor visitor) {
     checkDb(db);
     int slot = (int) (cursor & (SLOTS - 1));
     int v = (int) (cursor >>> SLOT_BITS);
     int budget = Math.max(1, count);
-    long emptyBudget = (long) budget * SCAN_EMPTY_BUCKETS_PER_COUNT;
-    long now = clock.currentTimeMillis();
-    int visited = 0;
-    while (slot < SLOTS && visited < budget && emptyBudget > 0) {
+    scanEmptyBudget = (long) budget * SCAN_EMPTY_BUCKETS_PER_COUNT;
+    scanNow = clock.currentTimeMillis();
+    scanVisited = 0;
+    while (slot < SLOTS && scanVisited < budget && scanEmptyBudget > 0) {
       SlotTable t = tables[db * SLOTS + slot];
       if (t == null) {
         slot++;
         v = 0;
-        emptyBudget--;
+        scanEmptyBudget--;
         continue;
       }
-      int mask = t.buckets.length - 1;
       do {
-        int node = t.buckets[v & mask];
-        if (node == 0) {
-          emptyBudget--;
-        }
-        while (node != 0) {
-          long a = address(node);
-          if (!isExpired(node, now)) {
-            int len = keyToScratch(a);
-            visitor.key(scratch, 0, len, encodingOf(a) >= ENC_LISTPACK ? ValueType.HASH : ValueType.STRING);
-            visited++;
-          }
-          node = next(a);
-        }
-        v |= ~mask;
-        v = Integer.reverse(v);
-        v++;
-        v = Integer.reverse(v);
-      } while (v != 0 && visited < budget && emptyBudget > 0);
+        v = scanStep(t, v, visitor);
+      } while (v != 0 && scanVisited < budget && scanEmptyBudget > 0);
       if (v == 0) {
         slot++;
       }
@@ -1173,6 +1334,55 @@ final class OffHeapKeyspace implements Keyspace {
       return 0;
     }
     return ((long) v << SLOT_BITS) | slot;
+  }
+
+  private long scanEmptyBudget;
+  private long scanNow;
+  private int scanVisited;
+
+  /** Visits the bucket(s) at cursor {@code v} of one table and returns the next cursor (0: done). */
+  private int scanStep(SlotTable t, int v, KeyVisitor visitor) {
+    if (t.rehashTo == null) {
+      int mask = t.buckets.length - 1;
+      scanChain(t.buckets[v & mask], visitor);
+      return nextCursor(v, mask);
+    }
+    int[] small = t.buckets;
+    int[] large = t.rehashTo;
+    if (small.length > large.length) {
+      small = t.rehashTo;
+      large = t.buckets;
+    }
+    int m0 = small.length - 1;
+    int m1 = large.length - 1;
+    scanChain(small[v & m0], visitor);
+    do {
+      scanChain(large[v & m1], visitor);
+      v = nextCursor(v, m1);
+    } while ((v & (m0 ^ m1)) != 0);
+    return v;
+  }
+
+  private static int nextCursor(int v, int mask) {
+    v |= ~mask;
+    v = Integer.reverse(v);
+    v++;
+    return Integer.reverse(v);
+  }
+
+  private void scanChain(int node, KeyVisitor visitor) {
+    if (node == 0) {
+      scanEmptyBudget--;
+    }
+    while (node != 0) {
+      long a = address(node);
+      if (!isExpired(node, scanNow)) {
+        int len = keyToScratch(a);
+        visitor.key(scratch, 0, len, encodingOf(a) >= ENC_LISTPACK ? ValueType.HASH : ValueType.STRING);
+        scanVisited++;
+      }
+      node = next(a);
+    }
   }
 
   @Override
@@ -1188,8 +1398,10 @@ final class OffHeapKeyspace implements Keyspace {
         }
       }
       int node = 0;
+      int both = t.buckets.length + (t.rehashTo == null ? 0 : t.rehashTo.length);
       while (node == 0) {
-        node = t.buckets[random.nextInt(t.buckets.length)];
+        int r = random.nextInt(both);
+        node = r < t.buckets.length ? t.buckets[r] : t.rehashTo[r - t.buckets.length];
       }
       int chain = 0;
       for (int n = node; n != 0; n = next(address(n))) {
@@ -1220,9 +1432,17 @@ final class OffHeapKeyspace implements Keyspace {
     if (t == null) {
       return 0;
     }
+    int visited = keysInBuckets(t.buckets, max, visitor);
+    if (t.rehashTo != null) {
+      visited += keysInBuckets(t.rehashTo, max - visited, visitor);
+    }
+    return visited;
+  }
+
+  private int keysInBuckets(int[] buckets, int max, KeyVisitor visitor) {
     int visited = 0;
-    for (int b = 0; b < t.buckets.length && visited < max; b++) {
-      for (int node = t.buckets[b]; node != 0 && visited < max; ) {
+    for (int b = 0; b < buckets.length && visited < max; b++) {
+      for (int node = buckets[b]; node != 0 && visited < max; ) {
         long a = address(node);
         int len = keyToScratch(a);
         visitor.key(scratch, 0, len, encodingOf(a) >= ENC_LISTPACK ? ValueType.HASH : ValueType.STRING);
@@ -1291,6 +1511,7 @@ final class OffHeapKeyspace implements Keyspace {
       expiredKeys += removed;
     }
     compactStep(Math.max(1, maxKeys));
+    rehashInBackground(Math.max(1, maxKeys));
     return removed;
   }
 
@@ -1392,16 +1613,7 @@ final class OffHeapKeyspace implements Keyspace {
     int keyLen = keyToScratch(a);
     long hash = KeyHash.hashNative(a + HEADER_BYTES, keyLen);
     SlotTable t = table(db, SlotHash.slot(scratch, 0, keyLen));
-    int bucket = (int) hash & (t.buckets.length - 1);
-    if (t.buckets[bucket] == from) {
-      t.buckets[bucket] = to;
-    } else {
-      int prev = t.buckets[bucket];
-      while (next(address(prev)) != from) {
-        prev = next(address(prev));
-      }
-      NativeMemory.putInt(address(prev) + NEXT_OFFSET, to);
-    }
+    replaceInChain(t, hash, from, to);
     if (policy != null && inScope(from)) {
       policy.relabel(from, to);
     }
@@ -1533,6 +1745,7 @@ final class OffHeapKeyspace implements Keyspace {
   /** Recounts everything the keyspace keeps incrementally and throws on the first mismatch. */
   void checkInvariants() {
     long bytes = 0;
+    long tableRecount = 0;
     long live = 0;
     long now = clock.currentTimeMillis();
     for (int db = 0; db < databases; db++) {
@@ -1544,26 +1757,40 @@ final class OffHeapKeyspace implements Keyspace {
           continue;
         }
         int inTable = 0;
-        int mask = t.buckets.length - 1;
-        for (int b = 0; b < t.buckets.length; b++) {
-          for (int node = t.buckets[b]; node != 0; ) {
-            long a = address(node);
-            check(a > 0, "node " + node + " in a chain has no chunk");
-            check(dbOf(a) == db, "node " + node + " in db " + db + " says db " + dbOf(a));
-            int len = keyToScratch(a);
-            check(SlotHash.slot(scratch, 0, len) == slot, "node " + node + " in the wrong slot");
-            check(((int) KeyHash.hashNative(a + HEADER_BYTES, len) & mask) == b, "node " + node + " in the wrong bucket");
-            bytes += NativeMemory.chunkBytes(a);
-            if (encodingOf(a) == ENC_HASHTABLE) {
-              bytes += bigHashes.get(node).bytes;
+        for (int half = 0; half < 2; half++) {
+          int[] buckets = half == 0 ? t.buckets : t.rehashTo;
+          if (buckets == null) {
+            continue;
+          }
+          if (half == 0) {
+            for (int b = 0; b < t.rehashIndex; b++) {
+              check(buckets[b] == 0, "slot " + slot + " bucket " + b + " below the rehash index is not empty");
             }
-            if (expiry.contains(node)) {
-              vol++;
+          } else {
+            check(rehashing.contains(t), "slot " + slot + " resizes but is not in the rehash queue");
+          }
+          int mask = buckets.length - 1;
+          for (int b = 0; b < buckets.length; b++) {
+            for (int node = buckets[b]; node != 0; ) {
+              long a = address(node);
+              check(a > 0, "node " + node + " in a chain has no chunk");
+              check(dbOf(a) == db, "node " + node + " in db " + db + " says db " + dbOf(a));
+              int len = keyToScratch(a);
+              check(SlotHash.slot(scratch, 0, len) == slot, "node " + node + " in the wrong slot");
+              check(((int) KeyHash.hashNative(a + HEADER_BYTES, len) & mask) == b, "node " + node + " in the wrong bucket");
+              bytes += NativeMemory.chunkBytes(a);
+              if (encodingOf(a) == ENC_HASHTABLE) {
+                bytes += bigHashes.get(node).bytes;
+              }
+              if (expiry.contains(node)) {
+                vol++;
+              }
+              inTable++;
+              node = next(a);
             }
-            inTable++;
-            node = next(a);
           }
         }
+        tableRecount += SLOT_TABLE_OBJECT_BYTES + 4L * t.buckets.length + (t.rehashTo == null ? 0 : 4L * t.rehashTo.length);
         check(inTable == t.size, "slot " + slot + " counts " + t.size + " but chains hold " + inTable);
         check(t.size > 0, "an empty slot table is kept");
         count += inTable;
@@ -1573,6 +1800,7 @@ final class OffHeapKeyspace implements Keyspace {
       live += count;
     }
     check(bytes == entryBytes, "entryBytes " + entryBytes + " but chunks add up to " + bytes);
+    check(tableRecount == tableBytes, "tableBytes " + tableBytes + " but slot tables add up to " + tableRecount);
     check(expiry.size() == Arrays.stream(dbVolatile).sum(), "expiry heap size");
     expiry.checkInvariants();
     long tracked = switch (scope) {
