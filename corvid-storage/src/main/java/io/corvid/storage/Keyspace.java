@@ -107,6 +107,14 @@ public interface Keyspace extends AutoCloseable {
   /** Visits every field of a hash (order unspecified but stable while the hash is unchanged). */
   void hashForEach(long ref, HashVisitor visitor);
 
+  /**
+   * One HSCAN step with SCAN's guarantees. A listpack-encoded hash is visited whole and the
+   * answer is cursor 0, as Redis does; a hashtable-encoded one is walked from {@code cursor}
+   * (Redis's reverse-binary cursor over its buckets) until about {@code count} fields were
+   * visited. Returns the next cursor, 0 when done. An unknown cursor ends the scan.
+   */
+  long hashScan(long ref, long cursor, int count, HashVisitor visitor);
+
   // ---------------------------------------------------------------- writes
 
   /**

@@ -139,24 +139,8 @@ final class OffHeapKeyspace implements Keyspace {
 
   /** A hashtable-encoded hash (on the heap); the entry's chunk holds only header and key. */
   private static final class BigHash {
-    final HashMap<FieldKey, byte[]> map = new HashMap<>();
+    FieldTable map = new FieldTable();
     long bytes = HASHTABLE_BASE_BYTES;
-  }
-
-  private record FieldKey(byte[] bytes) {
-    static FieldKey of(byte[] b, int off, int len) {
-      return new FieldKey(Arrays.copyOfRange(b, off, off + len));
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof FieldKey other && Arrays.equals(bytes, other.bytes);
-    }
-
-    @Override
-    public int hashCode() {
-      return Arrays.hashCode(bytes);
-    }
   }
 
   private enum Scope { NONE, ALL, VOLATILE }
@@ -568,7 +552,7 @@ final class OffHeapKeyspace implements Keyspace {
     int node = (int) ref;
     long a = address(node);
     if (encodingOf(a) == ENC_HASHTABLE) {
-      byte[] v = bigHashes.get(node).map.get(FieldKey.of(field, off, len));
+      byte[] v = bigHashes.get(node).map.get(field, off, len);
       return v == null ? null : v.clone();
     }
     int lpLen = listpackToScratch(a);
@@ -581,17 +565,24 @@ final class OffHeapKeyspace implements Keyspace {
     int node = (int) ref;
     long a = address(node);
     if (encodingOf(a) == ENC_HASHTABLE) {
-      for (Map.Entry<FieldKey, byte[]> e : bigHashes.get(node).map.entrySet()) {
-        byte[] f = e.getKey().bytes();
-        byte[] v = e.getValue();
-        visitor.field(f, 0, f.length, v, 0, v.length);
-      }
+      bigHashes.get(node).map.forEach(visitor);
       return;
     }
     int len = valueLength(a);
     byte[] copy = new byte[len]; // the visitor may outlive a scratch buffer's next use
     NativeMemory.copyToArray(valueAddress(a), copy, 0, len);
     Listpack.forEach(copy, len, visitor);
+  }
+
+  @Override
+  public long hashScan(long ref, long cursor, int count, HashVisitor visitor) {
+    int node = (int) ref;
+    long a = address(node);
+    if (encodingOf(a) == ENC_HASHTABLE) {
+      return bigHashes.get(node).map.scan(cursor, Math.max(1, count), visitor);
+    }
+    hashForEach(ref, visitor);
+    return 0;
   }
 
   // ---------------------------------------------------------------- writes
@@ -921,9 +912,8 @@ final class OffHeapKeyspace implements Keyspace {
   }
 
   private boolean putBig(BigHash big, byte[] field, int fieldOff, int fieldLen, byte[] value, int valueOff, int valueLen) {
-    FieldKey k = FieldKey.of(field, fieldOff, fieldLen);
     byte[] v = Arrays.copyOfRange(value, valueOff, valueOff + valueLen);
-    byte[] old = big.map.put(k, v);
+    byte[] old = big.map.put(field, fieldOff, fieldLen, v);
     long delta = align8(valueLen) - (old == null ? 0 : align8(old.length));
     if (old == null) {
       delta += HASHTABLE_FIELD_OVERHEAD_BYTES + align8(fieldLen);
@@ -976,14 +966,14 @@ final class OffHeapKeyspace implements Keyspace {
       }
     } else if (enc == ENC_HASHTABLE) {
       BigHash big = bigHashes.get(node);
-      byte[] old = big.map.remove(FieldKey.of(field, fieldOff, fieldLen));
+      byte[] old = big.map.remove(field, fieldOff, fieldLen);
       if (old == null) {
         return false;
       }
       long delta = HASHTABLE_FIELD_OVERHEAD_BYTES + align8(fieldLen) + align8(old.length);
       big.bytes -= delta;
       entryBytes -= delta;
-      empty = big.map.isEmpty();
+      empty = big.map.size() == 0;
     } else {
       return false;
     }
@@ -1126,7 +1116,7 @@ final class OffHeapKeyspace implements Keyspace {
     if (enc == ENC_HASHTABLE) {
       BigHash from = bigHashes.get(srcNode);
       BigHash to = new BigHash();
-      to.map.putAll(from.map);
+      to.map = from.map.copy();
       to.bytes = from.bytes;
       entryBytes += to.bytes;
       bigHashes.put(node, to);
