@@ -126,6 +126,19 @@ public interface Keyspace extends AutoCloseable {
       long expireAtMillis, boolean keepTtl);
 
   /**
+   * APPEND and SETRANGE on an existing string key (the caller has checked it is one): writes
+   * {@code srcLen} bytes at {@code offset} of the value, zero-filling from the old end to
+   * {@code offset}, and keeps the TTL. When the value must grow, its chunk is reallocated with
+   * room to spare as Redis's sds does (twice the new length up to {@link #STRING_PREALLOC_LIMIT_BYTES},
+   * then that much more), so repeated appends cost amortised O(appended bytes); the slack is
+   * counted in {@link #usedMemory()} and {@link #memoryUsage}. Returns the new length.
+   */
+  int writeString(int db, byte[] key, int keyOff, int keyLen, int offset, byte[] src, int srcOff, int srcLen);
+
+  /** Redis's SDS_MAX_PREALLOC: a growing string gets at most this much room to spare. */
+  int STRING_PREALLOC_LIMIT_BYTES = 1024 * 1024;
+
+  /**
    * Sets a field of the hash at key, creating the hash when the key is absent. The caller has
    * checked that the key, if present, is a hash. Returns true when the field is new.
    */

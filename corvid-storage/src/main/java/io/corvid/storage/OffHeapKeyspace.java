@@ -811,6 +811,54 @@ final class OffHeapKeyspace implements Keyspace {
     return node;
   }
 
+  @Override
+  public int writeString(int db, byte[] key, int keyOff, int keyLen, int offset, byte[] src, int srcOff, int srcLen) {
+    checkDb(db);
+    long hash = KeyHash.hash(key, keyOff, keyLen);
+    int node = findLive(db, SlotHash.slot(key, keyOff, keyLen), hash, key, keyOff, keyLen);
+    if (node == 0) {
+      throw new IllegalStateException("writeString on an absent key");
+    }
+    long a = address(node);
+    int oldLen = valueLength(a);
+    long newLenLong = Math.max(oldLen, (long) offset + srcLen);
+    if (newLenLong > Integer.MAX_VALUE - HEADER_BYTES - keyLen) {
+      throw new IllegalArgumentException("string too long: " + newLenLong);
+    }
+    int newLen = (int) newLenLong;
+    long headerAndKey = HEADER_BYTES + (long) keyLen;
+    long usable = NativeMemory.usableBytes(a);
+    if (usable < headerAndKey + newLen) {
+      long room = newLen < STRING_PREALLOC_LIMIT_BYTES ? 2L * newLen : (long) newLen + STRING_PREALLOC_LIMIT_BYTES;
+      room = Math.min(room, Integer.MAX_VALUE - headerAndKey); // lengths are ints
+      long b = NativeMemory.malloc(headerAndKey + room);
+      NativeMemory.copy(a, b, headerAndKey + oldLen);
+      entryBytes += NativeMemory.chunkBytes(b) - (usable + NativeMemory.CHUNK_OVERHEAD_BYTES);
+      NativeMemory.free(a);
+      setAddress(node, b);
+      a = b;
+    }
+    long value = a + headerAndKey;
+    for (long p = value + oldLen; p < value + offset; p++) {
+      NativeMemory.putByte(p, (byte) 0);
+    }
+    NativeMemory.copyFromArray(src, srcOff, value + offset, srcLen);
+    NativeMemory.putInt(a + VALUE_LENGTH_OFFSET, newLen);
+    byte encoding = ENC_RAW;
+    if (newLen <= 20) {
+      byte[] digits = ensureValueScratch(newLen);
+      NativeMemory.copyToArray(value, digits, 0, newLen);
+      encoding = isCanonicalInteger(digits, 0, newLen) ? ENC_INT : ENC_RAW;
+    }
+    NativeMemory.putByte(a + ENCODING_OFFSET, encoding);
+    NativeMemory.putInt(a + ACCESS_OFFSET, nowSeconds());
+    if (policy != null && inScope(node)) {
+      policy.onUpdate(node, hash, weightOf(node, a));
+    }
+    notifyKey(db, key, keyOff, keyLen, KeyspaceListener.Cause.WRITE);
+    return newLen;
+  }
+
   /** Sets or clears a node's expiry, keeping volatile counts and a volatile-only policy in step. */
   private void setExpiry(int node, int db, long hash, long expireAtMillis) {
     boolean was = expiry.contains(node);
