@@ -1415,12 +1415,242 @@ final class OffHeapKeyspace implements Keyspace {
     while (node != 0) {
       long a = address(node);
       if (!isExpired(node, scanNow)) {
-        int len = keyToScratch(a);
-        visitor.key(scratch, 0, len, encodingOf(a) >= ENC_LISTPACK ? ValueType.HASH : ValueType.STRING);
+        if (dumpSink != null) {
+          writeEntry(node, dumpSink, true);
+        } else {
+          int len = keyToScratch(a);
+          visitor.key(scratch, 0, len, encodingOf(a) >= ENC_LISTPACK ? ValueType.HASH : ValueType.STRING);
+        }
         scanVisited++;
       }
       node = next(a);
     }
+  }
+
+  // ---------------------------------------------------------------- serialised entries
+
+  /** Where {@link #scanChain} writes entries during {@link #dumpSlot}; null otherwise. */
+  private java.io.ByteArrayOutputStream dumpSink;
+
+  /** Writes type, (key and expiry,) and value of a node in {@link EntryFormat}. */
+  private void writeEntry(int node, java.io.ByteArrayOutputStream out, boolean withKey) {
+    long a = address(node);
+    byte enc = encodingOf(a);
+    out.write(enc >= ENC_LISTPACK ? EntryFormat.TYPE_HASH : EntryFormat.TYPE_STRING);
+    if (withKey) {
+      int keyLen = keyToScratch(a);
+      EntryFormat.writeBytes(out, scratch, 0, keyLen);
+      EntryFormat.writeLong(out, expiry.expireAt(node));
+    }
+    if (enc < ENC_LISTPACK) {
+      int len = valueLength(a);
+      byte[] buf = ensureValueScratch(len);
+      NativeMemory.copyToArray(valueAddress(a), buf, 0, len);
+      EntryFormat.writeBytes(out, buf, 0, len);
+      return;
+    }
+    EntryFormat.writeVarint(out, hashLength(node));
+    hashForEach(node, (f, fo, fl, v, vo, vl) -> {
+      EntryFormat.writeBytes(out, f, fo, fl);
+      EntryFormat.writeBytes(out, v, vo, vl);
+    });
+  }
+
+  /** A value parsed (and bounds-checked) from a payload, as offsets into it. */
+  private static final class ParsedValue {
+    byte type;
+    int off;
+    int len;
+    /** Hash: fieldOff, fieldLen, valueOff, valueLen for each field. */
+    int[] fields;
+    int count;
+  }
+
+  private static ParsedValue parseBody(EntryFormat.Reader r, byte type) {
+    ParsedValue v = new ParsedValue();
+    v.type = type;
+    if (type == EntryFormat.TYPE_STRING) {
+      v.off = r.readSlice();
+      v.len = r.lastLen;
+    } else if (type == EntryFormat.TYPE_HASH) {
+      int count = r.readVarint();
+      if (count == 0 || count > (r.end - r.pos) / 2) {
+        throw EntryFormat.Reader.bad();
+      }
+      v.count = count;
+      v.fields = new int[4 * count];
+      for (int i = 0; i < count; i++) {
+        v.fields[4 * i] = r.readSlice();
+        v.fields[4 * i + 1] = r.lastLen;
+        v.fields[4 * i + 2] = r.readSlice();
+        v.fields[4 * i + 3] = r.lastLen;
+      }
+    } else {
+      throw EntryFormat.Reader.bad();
+    }
+    return v;
+  }
+
+  /** Creates a key known to be absent from a parsed value. */
+  private void applyValue(int db, byte[] key, int off, int len, byte[] b, ParsedValue v, long expireAtMillis) {
+    if (v.type == EntryFormat.TYPE_STRING) {
+      setString(db, key, off, len, b, v.off, v.len, expireAtMillis, false);
+      return;
+    }
+    for (int i = 0; i < v.count; i++) {
+      int[] f = v.fields;
+      hashSet(db, key, off, len, b, f[4 * i], f[4 * i + 1], b, f[4 * i + 2], f[4 * i + 3]);
+    }
+    if (expireAtMillis != NO_EXPIRY) {
+      setExpire(db, key, off, len, expireAtMillis);
+    }
+  }
+
+  @Override
+  public byte[] dump(long ref) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.write(EntryFormat.VERSION);
+    writeEntry((int) ref, out, false);
+    EntryFormat.finish(out, 0);
+    return out.toByteArray();
+  }
+
+  @Override
+  public boolean restore(int db, byte[] key, int keyOff, int keyLen, byte[] payload, int off, int len,
+      long expireAtMillis, boolean replace, long idleSeconds, int lfuFrequency) {
+    checkDb(db);
+    EntryFormat.verify(payload, off, len);
+    EntryFormat.Reader r = new EntryFormat.Reader(payload, off, len);
+    ParsedValue v = parseBody(r, r.readByte());
+    if (!r.atEnd()) {
+      throw EntryFormat.Reader.bad();
+    }
+    long hash = KeyHash.hash(key, keyOff, keyLen);
+    int slot = SlotHash.slot(key, keyOff, keyLen);
+    int node = findLive(db, slot, hash, key, keyOff, keyLen);
+    if (node != 0) {
+      if (!replace) {
+        return false;
+      }
+      removeNode(node, KeyspaceListener.Cause.DELETE);
+    }
+    if (expireAtMillis != NO_EXPIRY && expireAtMillis <= clock.currentTimeMillis()) {
+      return true;
+    }
+    applyValue(db, key, keyOff, keyLen, payload, v, expireAtMillis);
+    node = findNode(db, slot, hash, key, keyOff, keyLen);
+    if (idleSeconds >= 0) {
+      long access = nowSeconds() - Math.min(idleSeconds, Integer.MAX_VALUE);
+      NativeMemory.putInt(address(node) + ACCESS_OFFSET, (int) Math.max(Integer.MIN_VALUE, access));
+    }
+    if (lfuFrequency >= 0 && policy instanceof LfuPolicy lfu && inScope(node)) {
+      lfu.setFrequency(node, lfuFrequency);
+    }
+    return true;
+  }
+
+  /** Largest run of empty buckets one {@link #dumpSlot} call looks at per byte of its budget. */
+  private static final int DUMP_EMPTY_BUCKETS_PER_KIB = 1024;
+
+  @Override
+  public long dumpSlot(int slot, long cursor, int maxBytes, java.io.ByteArrayOutputStream out) {
+    checkDb(0);
+    int start = out.size();
+    out.write(EntryFormat.VERSION);
+    SlotTable t = tables[slot];
+    int v = (int) cursor;
+    if (t == null || cursor < 0 || cursor > 0xFFFFFFFFL) {
+      v = 0;
+    } else {
+      dumpSink = out;
+      scanNow = clock.currentTimeMillis();
+      scanEmptyBudget = Math.max(1024L, (long) maxBytes * DUMP_EMPTY_BUCKETS_PER_KIB / 1024);
+      try {
+        do {
+          v = scanStep(t, v, null);
+        } while (v != 0 && out.size() - start < maxBytes && scanEmptyBudget > 0);
+      } finally {
+        dumpSink = null;
+      }
+    }
+    out.write(EntryFormat.END);
+    EntryFormat.finish(out, start);
+    return v & 0xFFFFFFFFL;
+  }
+
+  @Override
+  public int restoreSlotChunk(byte[] chunk, int off, int len, boolean replace) {
+    checkDb(0);
+    EntryFormat.verify(chunk, off, len);
+    EntryFormat.Reader r = new EntryFormat.Reader(chunk, off, len);
+    java.util.List<ParsedValue> values = new java.util.ArrayList<>();
+    java.util.List<long[]> keys = new java.util.ArrayList<>(); // keyOff, keyLen, expireAt
+    while (true) {
+      byte type = r.readByte();
+      if (type == EntryFormat.END) {
+        break;
+      }
+      int keyOff = r.readSlice();
+      int keyLen = r.lastLen;
+      long expireAt = r.readLong();
+      if (expireAt < NO_EXPIRY) {
+        throw EntryFormat.Reader.bad();
+      }
+      values.add(parseBody(r, type));
+      keys.add(new long[] {keyOff, keyLen, expireAt});
+    }
+    if (!r.atEnd()) {
+      throw EntryFormat.Reader.bad();
+    }
+    long now = clock.currentTimeMillis();
+    int written = 0;
+    for (int i = 0; i < values.size(); i++) {
+      long[] k = keys.get(i);
+      int keyOff = (int) k[0];
+      int keyLen = (int) k[1];
+      long expireAt = k[2];
+      if (expireAt != NO_EXPIRY && expireAt <= now) {
+        continue;
+      }
+      long hash = KeyHash.hash(chunk, keyOff, keyLen);
+      int node = findLive(0, SlotHash.slot(chunk, keyOff, keyLen), hash, chunk, keyOff, keyLen);
+      if (node != 0) {
+        if (!replace) {
+          continue;
+        }
+        removeNode(node, KeyspaceListener.Cause.DELETE);
+      }
+      applyValue(0, chunk, keyOff, keyLen, chunk, values.get(i), expireAt);
+      written++;
+    }
+    return written;
+  }
+
+  @Override
+  public int dropSlot(int slot, int maxKeys) {
+    checkDb(0);
+    SlotTable t = tables[slot];
+    if (t == null || maxKeys <= 0) {
+      return 0;
+    }
+    int[] victims = new int[Math.min(maxKeys, t.size)];
+    int n = collectNodes(t.buckets, victims, 0);
+    if (t.rehashTo != null) {
+      n = collectNodes(t.rehashTo, victims, n);
+    }
+    for (int i = 0; i < n; i++) {
+      removeNode(victims[i], KeyspaceListener.Cause.DELETE);
+    }
+    return n;
+  }
+
+  private int collectNodes(int[] buckets, int[] into, int n) {
+    for (int b = 0; b < buckets.length && n < into.length; b++) {
+      for (int node = buckets[b]; node != 0 && n < into.length; node = next(address(node))) {
+        into[n++] = node;
+      }
+    }
+    return n;
   }
 
   @Override
