@@ -27,6 +27,12 @@ import io.corvid.storage.policy.LongArray;
  * with a million keys a pop touches about 10 levels instead of 20.
  */
 final class ExpiryQueue {
+  /**
+   * The heap arrays shrink (to twice the size, in whole pages) when under a quarter full and
+   * larger than this many slots, so a mass expiry gives the memory back.
+   */
+  static final int MIN_SHRINK_CAPACITY = 4 * 4096;
+
   private final LongArray times = new LongArray(0);
   private final IntArray nodes = new IntArray(0);
   private final IntArray position = new IntArray(-1);
@@ -89,7 +95,31 @@ final class ExpiryQueue {
       siftDown(at);
       siftUp(at);
     }
+    if (times.capacity() > MIN_SHRINK_CAPACITY && size < times.capacity() / 4) {
+      // Half full after shrinking, so a heap that grows again does not shrink back at once.
+      times.truncate(2 * size);
+      nodes.truncate(2 * size);
+    }
     return true;
+  }
+
+  /** Renames a node in the heap (node-id compaction); {@code to} is not in the heap. */
+  void relabel(int from, int to) {
+    if (from >= position.capacity()) {
+      return;
+    }
+    int at = position.get(from);
+    if (at < 0) {
+      return;
+    }
+    nodes.set(at, to);
+    position.set(to, at);
+    position.set(from, -1);
+  }
+
+  /** Drops per-node positions for ids {@code >= capacity}, none of them in the heap. */
+  void truncateNodeCapacity(int capacity) {
+    position.truncate(capacity);
   }
 
   /** The node expiring soonest, or 0 when empty. */

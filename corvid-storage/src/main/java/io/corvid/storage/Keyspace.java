@@ -107,6 +107,14 @@ public interface Keyspace extends AutoCloseable {
   /** Visits every field of a hash (order unspecified but stable while the hash is unchanged). */
   void hashForEach(long ref, HashVisitor visitor);
 
+  /**
+   * One HSCAN step with SCAN's guarantees. A listpack-encoded hash is visited whole and the
+   * answer is cursor 0, as Redis does; a hashtable-encoded one is walked from {@code cursor}
+   * (Redis's reverse-binary cursor over its buckets) until about {@code count} fields were
+   * visited. Returns the next cursor, 0 when done. An unknown cursor ends the scan.
+   */
+  long hashScan(long ref, long cursor, int count, HashVisitor visitor);
+
   // ---------------------------------------------------------------- writes
 
   /**
@@ -116,6 +124,19 @@ public interface Keyspace extends AutoCloseable {
    */
   long setString(int db, byte[] key, int keyOff, int keyLen, byte[] value, int valueOff, int valueLen,
       long expireAtMillis, boolean keepTtl);
+
+  /**
+   * APPEND and SETRANGE on an existing string key (the caller has checked it is one): writes
+   * {@code srcLen} bytes at {@code offset} of the value, zero-filling from the old end to
+   * {@code offset}, and keeps the TTL. When the value must grow, its chunk is reallocated with
+   * room to spare as Redis's sds does (twice the new length up to {@link #STRING_PREALLOC_LIMIT_BYTES},
+   * then that much more), so repeated appends cost amortised O(appended bytes); the slack is
+   * counted in {@link #usedMemory()} and {@link #memoryUsage}. Returns the new length.
+   */
+  int writeString(int db, byte[] key, int keyOff, int keyLen, int offset, byte[] src, int srcOff, int srcLen);
+
+  /** Redis's SDS_MAX_PREALLOC: a growing string gets at most this much room to spare. */
+  int STRING_PREALLOC_LIMIT_BYTES = 1024 * 1024;
 
   /**
    * Sets a field of the hash at key, creating the hash when the key is absent. The caller has
@@ -169,6 +190,49 @@ public interface Keyspace extends AutoCloseable {
 
   /** Visits up to {@code max} keys of a slot in database 0; returns how many were visited. */
   int keysInSlot(int slot, int max, KeyVisitor visitor);
+
+  // ---------------------------------------------------------------- serialised entries (DUMP, RESTORE, slot streaming)
+
+  /** DUMP: the value of an entry in {@link EntryFormat} (version, type, value, CRC); no key or TTL. */
+  byte[] dump(long ref);
+
+  /**
+   * RESTORE: creates {@code key} from a {@link #dump} payload, verified (version, CRC, lengths)
+   * before anything changes. False (and nothing changes) when the key exists and not
+   * {@code replace}. An expiry at or before now creates nothing (an existing key is still
+   * deleted with {@code replace}), as Redis. {@code idleSeconds >= 0} sets OBJECT IDLETIME;
+   * {@code lfuFrequency >= 0} sets the LFU counter under an LFU policy.
+   *
+   * @throws EntryFormatException when the payload is corrupted
+   */
+  boolean restore(int db, byte[] key, int keyOff, int keyLen, byte[] payload, int off, int len,
+      long expireAtMillis, boolean replace, long idleSeconds, int lfuFrequency);
+
+  /**
+   * Streams a slot of database 0 (replication snapshots, slot migration): appends to {@code out}
+   * one chunk in {@link EntryFormat} holding entries (key, type, value, absolute expiry) from
+   * {@code cursor} on, stopping once the chunk passes {@code maxBytes} (whole buckets, so a chunk
+   * may exceed it by one bucket's entries; it holds at least one bucket). Returns the next cursor,
+   * 0 when the slot is done. Same guarantees as SCAN while the slot keeps changing between calls:
+   * every entry present for the whole iteration is sent at least once (a later copy of a key is
+   * the newer); entries already expired are left out.
+   */
+  long dumpSlot(int slot, long cursor, int maxBytes, java.io.ByteArrayOutputStream out);
+
+  /**
+   * Restores every entry of a {@link #dumpSlot} chunk into database 0, verified as a whole before
+   * anything changes. With {@code replace} an existing key is overwritten; without, it is kept.
+   * Entries already expired are skipped. Returns the number of entries written.
+   *
+   * @throws EntryFormatException when the chunk is corrupted
+   */
+  int restoreSlotChunk(byte[] chunk, int off, int len, boolean replace);
+
+  /**
+   * Deletes up to {@code maxKeys} keys of a slot of database 0 and returns how many; call until it
+   * returns 0 to drop the whole slot in bounded steps. Listeners hear DELETE for each key.
+   */
+  int dropSlot(int slot, int maxKeys);
 
   // ---------------------------------------------------------------- memory, eviction, expiry
 

@@ -40,14 +40,19 @@ import java.util.SplittableRandom;
  * reference the server holds ({@code ref == node}, so {@link #NONE} = 0 is free), and the id the
  * policies and the expiry heap index their arrays by. The address table is paged (4096 longs per
  * page) so growing it never copies and never needs one huge array. Freed ids are reused LIFO,
- * chained through their own address slots ({@code -next}), so the free list costs nothing.
+ * chained through their own address slots ({@code -next}), so the free list costs nothing. After
+ * mass deletion the ids are compacted in bounded steps so the per-id arrays shrink too (see
+ * {@link #compactNodesIfSparse}).
  *
  * <h2>Index</h2>
  * {@code tables[db * 16384 + slot]} is a chained hash table of node ids for one slot of one
  * database, created on the first key. Buckets are an {@code int[]} of a power-of-two length; the
  * chain runs through the entries' {@code next} fields, so the index costs one {@code int} per
  * bucket and nothing per entry. A table doubles when it holds more keys than buckets and halves
- * below a quarter; since a slot holds 1/16384 of the keys, a resize touches a few dozen entries.
+ * below a quarter; since a slot holds 1/16384 of the keys, a resize usually touches a few dozen
+ * entries and is done at once. A table of more than 1024 buckets (a hot hash-tagged slot) resizes
+ * incrementally as Redis's dict: both bucket arrays live side by side, each insert or delete in
+ * the table moves one bucket, and the active expire cycle moves more in the background.
  * SCAN's cursor is {@code (bucketCursor << 14) | slot}, with Redis's reverse-binary bucket cursor
  * inside a slot, which visits every bucket of the table as it was whatever resizes happen between
  * calls (Pieter Noordhuis's argument in Redis's dict.c).
@@ -96,6 +101,10 @@ final class OffHeapKeyspace implements Keyspace {
   private static final int PAGE_SHIFT = 12;
   private static final int PAGE_SIZE = 1 << PAGE_SHIFT;
   private static final int MIN_BUCKETS = 4;
+  /** Node tables smaller than this (ids) are never compacted: 512 KiB of addresses. */
+  static final int MIN_COMPACT_NODE_CAPACITY = 16 * PAGE_SIZE;
+  /** A compaction step looks at most this many ids per node it may rename. */
+  static final int COMPACT_IDS_PER_NODE = 64;
   /** Rewriting a value keeps its chunk while the chunk is at most this much larger than needed. */
   private static final int MAX_SLACK_BYTES = 64;
   /** Heap bytes charged per field of a hashtable-encoded hash, beyond its field and value bytes. */
@@ -103,35 +112,35 @@ final class OffHeapKeyspace implements Keyspace {
   private static final int HASHTABLE_BASE_BYTES = 128;
   private static final int SLOT_TABLE_OBJECT_BYTES = 24 + 16;
   private static final int RANDOM_KEY_ATTEMPTS = 100;
+  /**
+   * Tables up to this many buckets (before and after) resize in one go: 1024 entries rehash in
+   * tens of microseconds. Bigger ones (a hot hash-tagged slot) resize incrementally.
+   */
+  static final int DEFAULT_INCREMENTAL_REHASH_MIN_BUCKETS = 1024;
+  /** Buckets an incremental resize moves per insert or delete in its table (Redis moves 1). */
+  private static final int REHASH_BUCKETS_PER_WRITE = 1;
+  /** A rehash step looks at most this many empty buckets per bucket it may move (as Redis's dict). */
+  private static final int REHASH_EMPTY_VISITS_PER_BUCKET = 10;
   /** SCAN gives up after visiting this many empty buckets per requested key. */
   private static final int SCAN_EMPTY_BUCKETS_PER_COUNT = 10;
 
-  /** A per-slot table: buckets of node ids, chained through the entries' next field. */
+  /**
+   * A per-slot table: buckets of node ids, chained through the entries' next field. While it
+   * resizes incrementally, {@code rehashTo} is the new bucket array and buckets of
+   * {@code buckets} below {@code rehashIndex} have been moved (are empty); new keys go to
+   * {@code rehashTo}. Not resizing: {@code rehashTo == null}.
+   */
   private static final class SlotTable {
     int[] buckets = new int[MIN_BUCKETS];
+    int[] rehashTo;
+    int rehashIndex;
     int size;
   }
 
   /** A hashtable-encoded hash (on the heap); the entry's chunk holds only header and key. */
   private static final class BigHash {
-    final HashMap<FieldKey, byte[]> map = new HashMap<>();
+    FieldTable map = new FieldTable();
     long bytes = HASHTABLE_BASE_BYTES;
-  }
-
-  private record FieldKey(byte[] bytes) {
-    static FieldKey of(byte[] b, int off, int len) {
-      return new FieldKey(Arrays.copyOfRange(b, off, off + len));
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof FieldKey other && Arrays.equals(bytes, other.bytes);
-    }
-
-    @Override
-    public int hashCode() {
-      return Arrays.hashCode(bytes);
-    }
   }
 
   private enum Scope { NONE, ALL, VOLATILE }
@@ -163,7 +172,16 @@ final class OffHeapKeyspace implements Keyspace {
    */
   private int freeHead;
   private int freeCount;
+  /** Node-id compaction in progress (see {@link #compactNodesIfSparse}): ids >= this are being vacated; 0 when none. */
+  private int compactTarget;
+  /** The next id a compaction step looks at, walking down to compactTarget. */
+  private int compactCursor;
+  /** Ids at or above compactTarget that are neither live nor free. */
+  private int deadCount;
   private final ExpiryQueue expiry = new ExpiryQueue();
+  /** Tables resizing incrementally, for the active expire cycle's background steps. */
+  private final java.util.ArrayDeque<SlotTable> rehashing = new java.util.ArrayDeque<>();
+  private int incrementalRehashMinBuckets = DEFAULT_INCREMENTAL_REHASH_MIN_BUCKETS;
   private final Map<Integer, BigHash> bigHashes = new HashMap<>();
 
   private long entryBytes;
@@ -303,6 +321,9 @@ final class OffHeapKeyspace implements Keyspace {
   }
 
   private int allocateNode() {
+    if (freeHead == 0 && compactTarget != 0) {
+      abandonCompaction();
+    }
     if (freeHead != 0) {
       int node = freeHead;
       freeHead = (int) -address(node);
@@ -325,6 +346,11 @@ final class OffHeapKeyspace implements Keyspace {
   }
 
   private void freeNode(int node) {
+    if (node >= compactTarget && compactTarget != 0) {
+      setAddress(node, 0);
+      deadCount++;
+      return;
+    }
     setAddress(node, -freeHead);
     freeHead = node;
     freeCount++;
@@ -404,7 +430,14 @@ final class OffHeapKeyspace implements Keyspace {
     if (t == null) {
       return 0;
     }
-    int node = t.buckets[(int) hash & (t.buckets.length - 1)];
+    int node = findInChain(t.buckets[(int) hash & (t.buckets.length - 1)], key, off, len);
+    if (node == 0 && t.rehashTo != null) {
+      node = findInChain(t.rehashTo[(int) hash & (t.rehashTo.length - 1)], key, off, len);
+    }
+    return node;
+  }
+
+  private int findInChain(int node, byte[] key, int off, int len) {
     while (node != 0) {
       long a = address(node);
       if (keyLength(a) == len && NativeMemory.equals(a + HEADER_BYTES, key, off, len)) {
@@ -519,7 +552,7 @@ final class OffHeapKeyspace implements Keyspace {
     int node = (int) ref;
     long a = address(node);
     if (encodingOf(a) == ENC_HASHTABLE) {
-      byte[] v = bigHashes.get(node).map.get(FieldKey.of(field, off, len));
+      byte[] v = bigHashes.get(node).map.get(field, off, len);
       return v == null ? null : v.clone();
     }
     int lpLen = listpackToScratch(a);
@@ -532,17 +565,24 @@ final class OffHeapKeyspace implements Keyspace {
     int node = (int) ref;
     long a = address(node);
     if (encodingOf(a) == ENC_HASHTABLE) {
-      for (Map.Entry<FieldKey, byte[]> e : bigHashes.get(node).map.entrySet()) {
-        byte[] f = e.getKey().bytes();
-        byte[] v = e.getValue();
-        visitor.field(f, 0, f.length, v, 0, v.length);
-      }
+      bigHashes.get(node).map.forEach(visitor);
       return;
     }
     int len = valueLength(a);
     byte[] copy = new byte[len]; // the visitor may outlive a scratch buffer's next use
     NativeMemory.copyToArray(valueAddress(a), copy, 0, len);
     Listpack.forEach(copy, len, visitor);
+  }
+
+  @Override
+  public long hashScan(long ref, long cursor, int count, HashVisitor visitor) {
+    int node = (int) ref;
+    long a = address(node);
+    if (encodingOf(a) == ENC_HASHTABLE) {
+      return bigHashes.get(node).map.scan(cursor, Math.max(1, count), visitor);
+    }
+    hashForEach(ref, visitor);
+    return 0;
   }
 
   // ---------------------------------------------------------------- writes
@@ -569,13 +609,17 @@ final class OffHeapKeyspace implements Keyspace {
     int node = allocateNode();
     long a = allocateEntry(node, db, key, keyOff, keyLen, valueLen, encoding);
     SlotTable t = tableForWrite(db, slot);
-    int bucket = (int) hash & (t.buckets.length - 1);
-    NativeMemory.putInt(a + NEXT_OFFSET, t.buckets[bucket]);
-    t.buckets[bucket] = node;
+    if (t.rehashTo != null) {
+      rehashStep(t, REHASH_BUCKETS_PER_WRITE);
+    }
+    int[] into = t.rehashTo != null ? t.rehashTo : t.buckets;
+    int bucket = (int) hash & (into.length - 1);
+    NativeMemory.putInt(a + NEXT_OFFSET, into[bucket]);
+    into[bucket] = node;
     t.size++;
     dbSize[db]++;
-    if (t.size > t.buckets.length) {
-      resize(t, t.buckets.length * 2);
+    if (t.rehashTo == null && t.size > t.buckets.length) {
+      startResize(t, t.buckets.length * 2);
     }
     return node;
   }
@@ -585,6 +629,104 @@ final class OffHeapKeyspace implements Keyspace {
     if (policy != null && scope == Scope.ALL) {
       policy.onInsert(node, hash, weightOf(node, address(node)));
     }
+  }
+
+  /**
+   * Resizes a table: at once when small, else incrementally (Redis's dict rehash): the new array
+   * is allocated now, and buckets move a few at a time on each write to the table
+   * ({@link #REHASH_BUCKETS_PER_WRITE}) and in the active expire cycle, so no single call pays
+   * for the whole slot. Lookups search both arrays meanwhile; SCAN visits both (see {@link #scan}).
+   */
+  private void startResize(SlotTable t, int newLength) {
+    if (Math.max(newLength, t.buckets.length) <= incrementalRehashMinBuckets) {
+      resize(t, newLength);
+      return;
+    }
+    t.rehashTo = new int[newLength];
+    t.rehashIndex = 0;
+    tableBytes += 4L * newLength;
+    rehashing.add(t);
+    rehashStep(t, REHASH_BUCKETS_PER_WRITE);
+  }
+
+  /**
+   * Moves up to {@code maxBuckets} non-empty buckets (looking at no more than
+   * {@link #REHASH_EMPTY_VISITS_PER_BUCKET} times as many empty ones) to the new array; finishes
+   * the resize when the old array is empty. Returns the number of buckets looked at.
+   */
+  private int rehashStep(SlotTable t, int maxBuckets) {
+    int[] from = t.buckets;
+    int[] to = t.rehashTo;
+    int mask = to.length - 1;
+    int looked = 0;
+    int emptyVisits = maxBuckets * REHASH_EMPTY_VISITS_PER_BUCKET;
+    int moved = 0;
+    while (moved < maxBuckets && t.rehashIndex < from.length) {
+      int node = from[t.rehashIndex];
+      looked++;
+      if (node == 0) {
+        t.rehashIndex++;
+        if (--emptyVisits == 0) {
+          break;
+        }
+        continue;
+      }
+      while (node != 0) {
+        long a = address(node);
+        int following = next(a);
+        int b = (int) KeyHash.hashNative(a + HEADER_BYTES, keyLength(a)) & mask;
+        NativeMemory.putInt(a + NEXT_OFFSET, to[b]);
+        to[b] = node;
+        node = following;
+      }
+      from[t.rehashIndex++] = 0;
+      moved++;
+    }
+    if (t.rehashIndex >= from.length) {
+      tableBytes -= 4L * from.length;
+      t.buckets = to;
+      t.rehashTo = null;
+      t.rehashIndex = 0;
+      // The size may have moved a lot meanwhile (a mass delete while growing): go on resizing.
+      if (t.size > t.buckets.length) {
+        startResize(t, t.buckets.length * 2);
+      } else if (t.buckets.length > MIN_BUCKETS && t.size < t.buckets.length / 4) {
+        startResize(t, Math.max(MIN_BUCKETS, Integer.highestOneBit(Math.max(1, t.size)) * 2));
+      }
+    }
+    return looked;
+  }
+
+  /** Background rehash work for the active expire cycle: looks at about {@code maxBuckets} buckets. */
+  private void rehashInBackground(int maxBuckets) {
+    int budget = maxBuckets;
+    while (budget > 0 && !rehashing.isEmpty()) {
+      SlotTable t = rehashing.peekFirst();
+      if (t.rehashTo == null) {
+        rehashing.pollFirst();
+        continue;
+      }
+      budget -= rehashStep(t, Math.max(1, budget / REHASH_EMPTY_VISITS_PER_BUCKET));
+      if (t.rehashTo == null) {
+        rehashing.pollFirst();
+      }
+    }
+  }
+
+  /** Tables below this many buckets (before and after) resize at once; tests lower it. */
+  void setIncrementalRehashMinBuckets(int buckets) {
+    incrementalRehashMinBuckets = buckets;
+  }
+
+  /** Number of slot tables in the middle of an incremental resize (tests). */
+  int tablesRehashing() {
+    int n = 0;
+    for (SlotTable t : tables) {
+      if (t != null && t.rehashTo != null) {
+        n++;
+      }
+    }
+    return n;
   }
 
   private void resize(SlotTable t, int newLength) {
@@ -667,6 +809,54 @@ final class OffHeapKeyspace implements Keyspace {
     }
     notifyKey(db, key, keyOff, keyLen, KeyspaceListener.Cause.WRITE);
     return node;
+  }
+
+  @Override
+  public int writeString(int db, byte[] key, int keyOff, int keyLen, int offset, byte[] src, int srcOff, int srcLen) {
+    checkDb(db);
+    long hash = KeyHash.hash(key, keyOff, keyLen);
+    int node = findLive(db, SlotHash.slot(key, keyOff, keyLen), hash, key, keyOff, keyLen);
+    if (node == 0) {
+      throw new IllegalStateException("writeString on an absent key");
+    }
+    long a = address(node);
+    int oldLen = valueLength(a);
+    long newLenLong = Math.max(oldLen, (long) offset + srcLen);
+    if (newLenLong > Integer.MAX_VALUE - HEADER_BYTES - keyLen) {
+      throw new IllegalArgumentException("string too long: " + newLenLong);
+    }
+    int newLen = (int) newLenLong;
+    long headerAndKey = HEADER_BYTES + (long) keyLen;
+    long usable = NativeMemory.usableBytes(a);
+    if (usable < headerAndKey + newLen) {
+      long room = newLen < STRING_PREALLOC_LIMIT_BYTES ? 2L * newLen : (long) newLen + STRING_PREALLOC_LIMIT_BYTES;
+      room = Math.min(room, Integer.MAX_VALUE - headerAndKey); // lengths are ints
+      long b = NativeMemory.malloc(headerAndKey + room);
+      NativeMemory.copy(a, b, headerAndKey + oldLen);
+      entryBytes += NativeMemory.chunkBytes(b) - (usable + NativeMemory.CHUNK_OVERHEAD_BYTES);
+      NativeMemory.free(a);
+      setAddress(node, b);
+      a = b;
+    }
+    long value = a + headerAndKey;
+    for (long p = value + oldLen; p < value + offset; p++) {
+      NativeMemory.putByte(p, (byte) 0);
+    }
+    NativeMemory.copyFromArray(src, srcOff, value + offset, srcLen);
+    NativeMemory.putInt(a + VALUE_LENGTH_OFFSET, newLen);
+    byte encoding = ENC_RAW;
+    if (newLen <= 20) {
+      byte[] digits = ensureValueScratch(newLen);
+      NativeMemory.copyToArray(value, digits, 0, newLen);
+      encoding = isCanonicalInteger(digits, 0, newLen) ? ENC_INT : ENC_RAW;
+    }
+    NativeMemory.putByte(a + ENCODING_OFFSET, encoding);
+    NativeMemory.putInt(a + ACCESS_OFFSET, nowSeconds());
+    if (policy != null && inScope(node)) {
+      policy.onUpdate(node, hash, weightOf(node, a));
+    }
+    notifyKey(db, key, keyOff, keyLen, KeyspaceListener.Cause.WRITE);
+    return newLen;
   }
 
   /** Sets or clears a node's expiry, keeping volatile counts and a volatile-only policy in step. */
@@ -770,9 +960,8 @@ final class OffHeapKeyspace implements Keyspace {
   }
 
   private boolean putBig(BigHash big, byte[] field, int fieldOff, int fieldLen, byte[] value, int valueOff, int valueLen) {
-    FieldKey k = FieldKey.of(field, fieldOff, fieldLen);
     byte[] v = Arrays.copyOfRange(value, valueOff, valueOff + valueLen);
-    byte[] old = big.map.put(k, v);
+    byte[] old = big.map.put(field, fieldOff, fieldLen, v);
     long delta = align8(valueLen) - (old == null ? 0 : align8(old.length));
     if (old == null) {
       delta += HASHTABLE_FIELD_OVERHEAD_BYTES + align8(fieldLen);
@@ -825,14 +1014,14 @@ final class OffHeapKeyspace implements Keyspace {
       }
     } else if (enc == ENC_HASHTABLE) {
       BigHash big = bigHashes.get(node);
-      byte[] old = big.map.remove(FieldKey.of(field, fieldOff, fieldLen));
+      byte[] old = big.map.remove(field, fieldOff, fieldLen);
       if (old == null) {
         return false;
       }
       long delta = HASHTABLE_FIELD_OVERHEAD_BYTES + align8(fieldLen) + align8(old.length);
       big.bytes -= delta;
       entryBytes -= delta;
-      empty = big.map.isEmpty();
+      empty = big.map.size() == 0;
     } else {
       return false;
     }
@@ -880,21 +1069,10 @@ final class OffHeapKeyspace implements Keyspace {
     int slot = SlotHash.slot(scratch, 0, keyLen);
     long hash = KeyHash.hashNative(a + HEADER_BYTES, keyLen);
     SlotTable t = table(db, slot);
-    int bucket = (int) hash & (t.buckets.length - 1);
-    int prev = 0;
-    int n = t.buckets[bucket];
-    while (n != node) {
-      if (n == 0) {
-        throw new IllegalStateException("node " + node + " is not in its bucket");
-      }
-      prev = n;
-      n = next(address(n));
+    if (t.rehashTo != null) {
+      rehashStep(t, REHASH_BUCKETS_PER_WRITE);
     }
-    if (prev == 0) {
-      t.buckets[bucket] = next(a);
-    } else {
-      NativeMemory.putInt(address(prev) + NEXT_OFFSET, next(a));
-    }
+    replaceInChain(t, hash, node, next(a));
     t.size--;
     dbSize[db]--;
     if (policy != null && inScope(node)) {
@@ -910,13 +1088,57 @@ final class OffHeapKeyspace implements Keyspace {
     NativeMemory.free(a);
     freeNode(node);
     if (t.size == 0) {
-      tables[db * SLOTS + slot] = null;
-      tableBytes -= SLOT_TABLE_OBJECT_BYTES + 4L * t.buckets.length;
-    } else if (t.buckets.length > MIN_BUCKETS && t.size < t.buckets.length / 4) {
-      resize(t, t.buckets.length / 2);
+      dropTable(db, slot, t);
+    } else if (t.rehashTo == null && t.buckets.length > MIN_BUCKETS && t.size < t.buckets.length / 4) {
+      startResize(t, t.buckets.length / 2);
     }
     if (cause != null && listener != null) {
       listener.keyChanged(db, scratch, 0, keyLen, cause);
+    }
+  }
+
+  /**
+   * In the chain of {@code node} (in whichever bucket array holds it), makes whatever pointed at
+   * it point at {@code replacement} instead: its successor to unlink it, a new id to rename it.
+   */
+  private void replaceInChain(SlotTable t, long hash, int node, int replacement) {
+    int[] array = t.buckets;
+    int bucket = (int) hash & (array.length - 1);
+    if (t.rehashTo != null && !chainHolds(array[bucket], node)) {
+      array = t.rehashTo;
+      bucket = (int) hash & (array.length - 1);
+    }
+    int prev = 0;
+    int n = array[bucket];
+    while (n != node) {
+      if (n == 0) {
+        throw new IllegalStateException("node " + node + " is not in its bucket");
+      }
+      prev = n;
+      n = next(address(n));
+    }
+    if (prev == 0) {
+      array[bucket] = replacement;
+    } else {
+      NativeMemory.putInt(address(prev) + NEXT_OFFSET, replacement);
+    }
+  }
+
+  private boolean chainHolds(int head, int node) {
+    for (int n = head; n != 0; n = next(address(n))) {
+      if (n == node) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void dropTable(int db, int slot, SlotTable t) {
+    tables[db * SLOTS + slot] = null;
+    tableBytes -= SLOT_TABLE_OBJECT_BYTES + 4L * t.buckets.length;
+    if (t.rehashTo != null) {
+      tableBytes -= 4L * t.rehashTo.length;
+      t.rehashTo = null;
     }
   }
 
@@ -942,7 +1164,7 @@ final class OffHeapKeyspace implements Keyspace {
     if (enc == ENC_HASHTABLE) {
       BigHash from = bigHashes.get(srcNode);
       BigHash to = new BigHash();
-      to.map.putAll(from.map);
+      to.map = from.map.copy();
       to.bytes = from.bytes;
       entryBytes += to.bytes;
       bigHashes.put(node, to);
@@ -1050,29 +1272,35 @@ final class OffHeapKeyspace implements Keyspace {
       if (t == null) {
         continue;
       }
-      for (int head : t.buckets) {
-        int node = head;
-        while (node != 0) {
-          long a = address(node);
-          int following = next(a);
-          if (policy != null && inScope(node)) {
-            policy.onRemove(node);
-          }
-          expiry.remove(node);
-          if (encodingOf(a) == ENC_HASHTABLE) {
-            dropBigHash(node);
-          }
-          entryBytes -= NativeMemory.chunkBytes(a);
-          NativeMemory.free(a);
-          freeNode(node);
-          node = following;
-        }
+      freeChains(t.buckets);
+      if (t.rehashTo != null) {
+        freeChains(t.rehashTo);
       }
-      tables[db * SLOTS + slot] = null;
-      tableBytes -= SLOT_TABLE_OBJECT_BYTES + 4L * t.buckets.length;
+      dropTable(db, slot, t);
     }
     dbSize[db] = 0;
     dbVolatile[db] = 0;
+  }
+
+  private void freeChains(int[] buckets) {
+    for (int head : buckets) {
+      int node = head;
+      while (node != 0) {
+        long a = address(node);
+        int following = next(a);
+        if (policy != null && inScope(node)) {
+          policy.onRemove(node);
+        }
+        expiry.remove(node);
+        if (encodingOf(a) == ENC_HASHTABLE) {
+          dropBigHash(node);
+        }
+        entryBytes -= NativeMemory.chunkBytes(a);
+        NativeMemory.free(a);
+        freeNode(node);
+        node = following;
+      }
+    }
   }
 
   /** With no key left, drops the node table, free list, policy and expiry arrays to their minimum. */
@@ -1082,6 +1310,9 @@ final class OffHeapKeyspace implements Keyspace {
     nextNode = 1;
     freeHead = 0;
     freeCount = 0;
+    compactTarget = 0;
+    deadCount = 0;
+    rehashing.clear();
     expiry.release();
     installPolicy(evictionPolicy);
   }
@@ -1106,43 +1337,33 @@ final class OffHeapKeyspace implements Keyspace {
     return dbVolatile[db];
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Within a slot the bucket cursor is Redis's reverse-binary one ({@code dictScan}). While a
+   * table resizes incrementally, one step visits bucket {@code v} of the smaller array and every
+   * bucket of the larger one that expands it, so a key is found wherever the rehash has put it.
+   */
   @Override
   public long scan(int db, long cursor, int count, KeyVisitor visitor) {
     checkDb(db);
     int slot = (int) (cursor & (SLOTS - 1));
     int v = (int) (cursor >>> SLOT_BITS);
     int budget = Math.max(1, count);
-    long emptyBudget = (long) budget * SCAN_EMPTY_BUCKETS_PER_COUNT;
-    long now = clock.currentTimeMillis();
-    int visited = 0;
-    while (slot < SLOTS && visited < budget && emptyBudget > 0) {
+    scanEmptyBudget = (long) budget * SCAN_EMPTY_BUCKETS_PER_COUNT;
+    scanNow = clock.currentTimeMillis();
+    scanVisited = 0;
+    while (slot < SLOTS && scanVisited < budget && scanEmptyBudget > 0) {
       SlotTable t = tables[db * SLOTS + slot];
       if (t == null) {
         slot++;
         v = 0;
-        emptyBudget--;
+        scanEmptyBudget--;
         continue;
       }
-      int mask = t.buckets.length - 1;
       do {
-        int node = t.buckets[v & mask];
-        if (node == 0) {
-          emptyBudget--;
-        }
-        while (node != 0) {
-          long a = address(node);
-          if (!isExpired(node, now)) {
-            int len = keyToScratch(a);
-            visitor.key(scratch, 0, len, encodingOf(a) >= ENC_LISTPACK ? ValueType.HASH : ValueType.STRING);
-            visited++;
-          }
-          node = next(a);
-        }
-        v |= ~mask;
-        v = Integer.reverse(v);
-        v++;
-        v = Integer.reverse(v);
-      } while (v != 0 && visited < budget && emptyBudget > 0);
+        v = scanStep(t, v, visitor);
+      } while (v != 0 && scanVisited < budget && scanEmptyBudget > 0);
       if (v == 0) {
         slot++;
       }
@@ -1151,6 +1372,285 @@ final class OffHeapKeyspace implements Keyspace {
       return 0;
     }
     return ((long) v << SLOT_BITS) | slot;
+  }
+
+  private long scanEmptyBudget;
+  private long scanNow;
+  private int scanVisited;
+
+  /** Visits the bucket(s) at cursor {@code v} of one table and returns the next cursor (0: done). */
+  private int scanStep(SlotTable t, int v, KeyVisitor visitor) {
+    if (t.rehashTo == null) {
+      int mask = t.buckets.length - 1;
+      scanChain(t.buckets[v & mask], visitor);
+      return nextCursor(v, mask);
+    }
+    int[] small = t.buckets;
+    int[] large = t.rehashTo;
+    if (small.length > large.length) {
+      small = t.rehashTo;
+      large = t.buckets;
+    }
+    int m0 = small.length - 1;
+    int m1 = large.length - 1;
+    scanChain(small[v & m0], visitor);
+    do {
+      scanChain(large[v & m1], visitor);
+      v = nextCursor(v, m1);
+    } while ((v & (m0 ^ m1)) != 0);
+    return v;
+  }
+
+  private static int nextCursor(int v, int mask) {
+    v |= ~mask;
+    v = Integer.reverse(v);
+    v++;
+    return Integer.reverse(v);
+  }
+
+  private void scanChain(int node, KeyVisitor visitor) {
+    if (node == 0) {
+      scanEmptyBudget--;
+    }
+    while (node != 0) {
+      long a = address(node);
+      if (!isExpired(node, scanNow)) {
+        if (dumpSink != null) {
+          writeEntry(node, dumpSink, true);
+        } else {
+          int len = keyToScratch(a);
+          visitor.key(scratch, 0, len, encodingOf(a) >= ENC_LISTPACK ? ValueType.HASH : ValueType.STRING);
+        }
+        scanVisited++;
+      }
+      node = next(a);
+    }
+  }
+
+  // ---------------------------------------------------------------- serialised entries
+
+  /** Where {@link #scanChain} writes entries during {@link #dumpSlot}; null otherwise. */
+  private java.io.ByteArrayOutputStream dumpSink;
+
+  /** Writes type, (key and expiry,) and value of a node in {@link EntryFormat}. */
+  private void writeEntry(int node, java.io.ByteArrayOutputStream out, boolean withKey) {
+    long a = address(node);
+    byte enc = encodingOf(a);
+    out.write(enc >= ENC_LISTPACK ? EntryFormat.TYPE_HASH : EntryFormat.TYPE_STRING);
+    if (withKey) {
+      int keyLen = keyToScratch(a);
+      EntryFormat.writeBytes(out, scratch, 0, keyLen);
+      EntryFormat.writeLong(out, expiry.expireAt(node));
+    }
+    if (enc < ENC_LISTPACK) {
+      int len = valueLength(a);
+      byte[] buf = ensureValueScratch(len);
+      NativeMemory.copyToArray(valueAddress(a), buf, 0, len);
+      EntryFormat.writeBytes(out, buf, 0, len);
+      return;
+    }
+    EntryFormat.writeVarint(out, hashLength(node));
+    hashForEach(node, (f, fo, fl, v, vo, vl) -> {
+      EntryFormat.writeBytes(out, f, fo, fl);
+      EntryFormat.writeBytes(out, v, vo, vl);
+    });
+  }
+
+  /** A value parsed (and bounds-checked) from a payload, as offsets into it. */
+  private static final class ParsedValue {
+    byte type;
+    int off;
+    int len;
+    /** Hash: fieldOff, fieldLen, valueOff, valueLen for each field. */
+    int[] fields;
+    int count;
+  }
+
+  private static ParsedValue parseBody(EntryFormat.Reader r, byte type) {
+    ParsedValue v = new ParsedValue();
+    v.type = type;
+    if (type == EntryFormat.TYPE_STRING) {
+      v.off = r.readSlice();
+      v.len = r.lastLen;
+    } else if (type == EntryFormat.TYPE_HASH) {
+      int count = r.readVarint();
+      if (count == 0 || count > (r.end - r.pos) / 2) {
+        throw EntryFormat.Reader.bad();
+      }
+      v.count = count;
+      v.fields = new int[4 * count];
+      for (int i = 0; i < count; i++) {
+        v.fields[4 * i] = r.readSlice();
+        v.fields[4 * i + 1] = r.lastLen;
+        v.fields[4 * i + 2] = r.readSlice();
+        v.fields[4 * i + 3] = r.lastLen;
+      }
+    } else {
+      throw EntryFormat.Reader.bad();
+    }
+    return v;
+  }
+
+  /** Creates a key known to be absent from a parsed value. */
+  private void applyValue(int db, byte[] key, int off, int len, byte[] b, ParsedValue v, long expireAtMillis) {
+    if (v.type == EntryFormat.TYPE_STRING) {
+      setString(db, key, off, len, b, v.off, v.len, expireAtMillis, false);
+      return;
+    }
+    for (int i = 0; i < v.count; i++) {
+      int[] f = v.fields;
+      hashSet(db, key, off, len, b, f[4 * i], f[4 * i + 1], b, f[4 * i + 2], f[4 * i + 3]);
+    }
+    if (expireAtMillis != NO_EXPIRY) {
+      setExpire(db, key, off, len, expireAtMillis);
+    }
+  }
+
+  @Override
+  public byte[] dump(long ref) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.write(EntryFormat.VERSION);
+    writeEntry((int) ref, out, false);
+    EntryFormat.finish(out, 0);
+    return out.toByteArray();
+  }
+
+  @Override
+  public boolean restore(int db, byte[] key, int keyOff, int keyLen, byte[] payload, int off, int len,
+      long expireAtMillis, boolean replace, long idleSeconds, int lfuFrequency) {
+    checkDb(db);
+    EntryFormat.verify(payload, off, len);
+    EntryFormat.Reader r = new EntryFormat.Reader(payload, off, len);
+    ParsedValue v = parseBody(r, r.readByte());
+    if (!r.atEnd()) {
+      throw EntryFormat.Reader.bad();
+    }
+    long hash = KeyHash.hash(key, keyOff, keyLen);
+    int slot = SlotHash.slot(key, keyOff, keyLen);
+    int node = findLive(db, slot, hash, key, keyOff, keyLen);
+    if (node != 0) {
+      if (!replace) {
+        return false;
+      }
+      removeNode(node, KeyspaceListener.Cause.DELETE);
+    }
+    if (expireAtMillis != NO_EXPIRY && expireAtMillis <= clock.currentTimeMillis()) {
+      return true;
+    }
+    applyValue(db, key, keyOff, keyLen, payload, v, expireAtMillis);
+    node = findNode(db, slot, hash, key, keyOff, keyLen);
+    if (idleSeconds >= 0) {
+      long access = nowSeconds() - Math.min(idleSeconds, Integer.MAX_VALUE);
+      NativeMemory.putInt(address(node) + ACCESS_OFFSET, (int) Math.max(Integer.MIN_VALUE, access));
+    }
+    if (lfuFrequency >= 0 && policy instanceof LfuPolicy lfu && inScope(node)) {
+      lfu.setFrequency(node, lfuFrequency);
+    }
+    return true;
+  }
+
+  /** Largest run of empty buckets one {@link #dumpSlot} call looks at per byte of its budget. */
+  private static final int DUMP_EMPTY_BUCKETS_PER_KIB = 1024;
+
+  @Override
+  public long dumpSlot(int slot, long cursor, int maxBytes, java.io.ByteArrayOutputStream out) {
+    checkDb(0);
+    int start = out.size();
+    out.write(EntryFormat.VERSION);
+    SlotTable t = tables[slot];
+    int v = (int) cursor;
+    if (t == null || cursor < 0 || cursor > 0xFFFFFFFFL) {
+      v = 0;
+    } else {
+      dumpSink = out;
+      scanNow = clock.currentTimeMillis();
+      scanEmptyBudget = Math.max(1024L, (long) maxBytes * DUMP_EMPTY_BUCKETS_PER_KIB / 1024);
+      try {
+        do {
+          v = scanStep(t, v, null);
+        } while (v != 0 && out.size() - start < maxBytes && scanEmptyBudget > 0);
+      } finally {
+        dumpSink = null;
+      }
+    }
+    out.write(EntryFormat.END);
+    EntryFormat.finish(out, start);
+    return v & 0xFFFFFFFFL;
+  }
+
+  @Override
+  public int restoreSlotChunk(byte[] chunk, int off, int len, boolean replace) {
+    checkDb(0);
+    EntryFormat.verify(chunk, off, len);
+    EntryFormat.Reader r = new EntryFormat.Reader(chunk, off, len);
+    java.util.List<ParsedValue> values = new java.util.ArrayList<>();
+    java.util.List<long[]> keys = new java.util.ArrayList<>(); // keyOff, keyLen, expireAt
+    while (true) {
+      byte type = r.readByte();
+      if (type == EntryFormat.END) {
+        break;
+      }
+      int keyOff = r.readSlice();
+      int keyLen = r.lastLen;
+      long expireAt = r.readLong();
+      if (expireAt < NO_EXPIRY) {
+        throw EntryFormat.Reader.bad();
+      }
+      values.add(parseBody(r, type));
+      keys.add(new long[] {keyOff, keyLen, expireAt});
+    }
+    if (!r.atEnd()) {
+      throw EntryFormat.Reader.bad();
+    }
+    long now = clock.currentTimeMillis();
+    int written = 0;
+    for (int i = 0; i < values.size(); i++) {
+      long[] k = keys.get(i);
+      int keyOff = (int) k[0];
+      int keyLen = (int) k[1];
+      long expireAt = k[2];
+      if (expireAt != NO_EXPIRY && expireAt <= now) {
+        continue;
+      }
+      long hash = KeyHash.hash(chunk, keyOff, keyLen);
+      int node = findLive(0, SlotHash.slot(chunk, keyOff, keyLen), hash, chunk, keyOff, keyLen);
+      if (node != 0) {
+        if (!replace) {
+          continue;
+        }
+        removeNode(node, KeyspaceListener.Cause.DELETE);
+      }
+      applyValue(0, chunk, keyOff, keyLen, chunk, values.get(i), expireAt);
+      written++;
+    }
+    return written;
+  }
+
+  @Override
+  public int dropSlot(int slot, int maxKeys) {
+    checkDb(0);
+    SlotTable t = tables[slot];
+    if (t == null || maxKeys <= 0) {
+      return 0;
+    }
+    int[] victims = new int[Math.min(maxKeys, t.size)];
+    int n = collectNodes(t.buckets, victims, 0);
+    if (t.rehashTo != null) {
+      n = collectNodes(t.rehashTo, victims, n);
+    }
+    for (int i = 0; i < n; i++) {
+      removeNode(victims[i], KeyspaceListener.Cause.DELETE);
+    }
+    return n;
+  }
+
+  private int collectNodes(int[] buckets, int[] into, int n) {
+    for (int b = 0; b < buckets.length && n < into.length; b++) {
+      for (int node = buckets[b]; node != 0 && n < into.length; node = next(address(node))) {
+        into[n++] = node;
+      }
+    }
+    return n;
   }
 
   @Override
@@ -1166,8 +1666,10 @@ final class OffHeapKeyspace implements Keyspace {
         }
       }
       int node = 0;
+      int both = t.buckets.length + (t.rehashTo == null ? 0 : t.rehashTo.length);
       while (node == 0) {
-        node = t.buckets[random.nextInt(t.buckets.length)];
+        int r = random.nextInt(both);
+        node = r < t.buckets.length ? t.buckets[r] : t.rehashTo[r - t.buckets.length];
       }
       int chain = 0;
       for (int n = node; n != 0; n = next(address(n))) {
@@ -1198,9 +1700,17 @@ final class OffHeapKeyspace implements Keyspace {
     if (t == null) {
       return 0;
     }
+    int visited = keysInBuckets(t.buckets, max, visitor);
+    if (t.rehashTo != null) {
+      visited += keysInBuckets(t.rehashTo, max - visited, visitor);
+    }
+    return visited;
+  }
+
+  private int keysInBuckets(int[] buckets, int max, KeyVisitor visitor) {
     int visited = 0;
-    for (int b = 0; b < t.buckets.length && visited < max; b++) {
-      for (int node = t.buckets[b]; node != 0 && visited < max; ) {
+    for (int b = 0; b < buckets.length && visited < max; b++) {
+      for (int node = buckets[b]; node != 0 && visited < max; ) {
         long a = address(node);
         int len = keyToScratch(a);
         visitor.key(scratch, 0, len, encodingOf(a) >= ENC_LISTPACK ? ValueType.HASH : ValueType.STRING);
@@ -1259,17 +1769,136 @@ final class OffHeapKeyspace implements Keyspace {
 
   @Override
   public int activeExpireCycle(int maxKeys) {
-    if (expiry.size() == 0) {
-      return 0;
-    }
-    long now = clock.currentTimeMillis();
     int removed = 0;
-    while (removed < maxKeys && expiry.peekTime() <= now) {
-      removeNode(expiry.peekNode(), KeyspaceListener.Cause.EXPIRE);
-      removed++;
+    if (expiry.size() > 0) {
+      long now = clock.currentTimeMillis();
+      while (removed < maxKeys && expiry.peekTime() <= now) {
+        removeNode(expiry.peekNode(), KeyspaceListener.Cause.EXPIRE);
+        removed++;
+      }
+      expiredKeys += removed;
     }
-    expiredKeys += removed;
+    compactStep(Math.max(1, maxKeys));
+    rehashInBackground(Math.max(1, maxKeys));
     return removed;
+  }
+
+  /**
+   * Gives back the node table, the policy's per-node arrays and the expiry positions after mass
+   * deletion or expiry, in bounded steps.
+   *
+   * <p>When fewer than a quarter of the ids are live (and the table holds at least
+   * {@link #MIN_COMPACT_NODE_CAPACITY} ids), a compaction starts with a {@code target} of twice
+   * the live count in whole pages: the free list is rebuilt from the free ids below the target
+   * (one pass over them), and every id at or above it that is not live becomes <em>dead</em>
+   * (neither live nor free). Then each step walks a cursor down from the top id and renames each
+   * live node it meets to a free id below the target ({@link #relabelNode}); a node deleted
+   * above the target meanwhile becomes dead too. When the cursor reaches the target, everything
+   * above it is dropped. Renaming keeps each entry's place in its chain, policy queues and the
+   * expiry heap, so LRU order, LFU counts and SCAN cursors are unchanged. If inserts use up the
+   * free ids below the target before the end, the compaction is abandoned and the dead ids go
+   * back on the free list (one pass over them).
+   *
+   * <p>Half full afterwards, the table must lose half its keys again before the next compaction,
+   * so it does not thrash. Steps run from the active expire cycle only, where no caller holds a
+   * node id; each renames at most {@code maxNodes} nodes and looks at most
+   * {@link #COMPACT_IDS_PER_NODE} times as many ids. Returns whether a compaction finished.
+   */
+  boolean compactNodesIfSparse() {
+    return compactStep(Integer.MAX_VALUE / COMPACT_IDS_PER_NODE);
+  }
+
+  private boolean compactStep(int maxNodes) {
+    if (compactTarget == 0) {
+      int live = (nextNode - 1) - freeCount;
+      if (nodeCapacity < MIN_COMPACT_NODE_CAPACITY || live >= nodeCapacity / 4) {
+        return false;
+      }
+      startCompaction((int) (((2L * live + 1 + PAGE_SIZE - 1) >>> PAGE_SHIFT) << PAGE_SHIFT));
+    }
+    int target = compactTarget;
+    int moved = 0;
+    long looked = 0;
+    long maxLooked = (long) maxNodes * COMPACT_IDS_PER_NODE;
+    while (compactCursor >= target && moved < maxNodes && looked < maxLooked) {
+      int node = compactCursor--;
+      looked++;
+      if (address(node) > 0) {
+        int to = freeHead;
+        freeHead = (int) -address(to);
+        freeCount--;
+        relabelNode(node, to);
+        deadCount++;
+        moved++;
+      }
+    }
+    if (compactCursor >= target) {
+      return false;
+    }
+    nextNode = target;
+    compactTarget = 0;
+    deadCount = 0;
+    addressPages = Arrays.copyOf(addressPages, Math.max(16, target >>> PAGE_SHIFT));
+    nodeCapacity = target;
+    if (policy != null) {
+      policy.truncateCapacity(target);
+    }
+    expiry.truncateNodeCapacity(target);
+    return true;
+  }
+
+  private void startCompaction(int target) {
+    int live = (nextNode - 1) - freeCount;
+    freeHead = 0;
+    freeCount = 0;
+    for (int id = target - 1; id >= 1; id--) {
+      if (address(id) <= 0) {
+        freeNode(id);
+      }
+    }
+    int liveBelow = (target - 1) - freeCount;
+    deadCount = (nextNode - target) - (live - liveBelow);
+    compactTarget = target;
+    compactCursor = nextNode - 1;
+  }
+
+  /** Inserts used up the free ids below the target: dead ids go back to the free list. */
+  private void abandonCompaction() {
+    int target = compactTarget;
+    compactTarget = 0;
+    deadCount = 0;
+    for (int id = nextNode - 1; id >= target; id--) {
+      if (address(id) <= 0) {
+        freeNode(id);
+      }
+    }
+  }
+
+  /** Renames live node {@code from} to the free id {@code to} everywhere it is known. */
+  private void relabelNode(int from, int to) {
+    long a = address(from);
+    int db = dbOf(a);
+    int keyLen = keyToScratch(a);
+    long hash = KeyHash.hashNative(a + HEADER_BYTES, keyLen);
+    SlotTable t = table(db, SlotHash.slot(scratch, 0, keyLen));
+    replaceInChain(t, hash, from, to);
+    if (policy != null && inScope(from)) {
+      policy.relabel(from, to);
+    }
+    expiry.relabel(from, to);
+    if (encodingOf(a) == ENC_HASHTABLE) {
+      bigHashes.put(to, bigHashes.remove(from));
+    }
+    setAddress(to, a);
+    setAddress(from, 0);
+  }
+
+  int nodeCapacity() {
+    return nodeCapacity;
+  }
+
+  boolean compacting() {
+    return compactTarget != 0;
   }
 
   @Override
@@ -1384,6 +2013,7 @@ final class OffHeapKeyspace implements Keyspace {
   /** Recounts everything the keyspace keeps incrementally and throws on the first mismatch. */
   void checkInvariants() {
     long bytes = 0;
+    long tableRecount = 0;
     long live = 0;
     long now = clock.currentTimeMillis();
     for (int db = 0; db < databases; db++) {
@@ -1395,26 +2025,40 @@ final class OffHeapKeyspace implements Keyspace {
           continue;
         }
         int inTable = 0;
-        int mask = t.buckets.length - 1;
-        for (int b = 0; b < t.buckets.length; b++) {
-          for (int node = t.buckets[b]; node != 0; ) {
-            long a = address(node);
-            check(a > 0, "node " + node + " in a chain has no chunk");
-            check(dbOf(a) == db, "node " + node + " in db " + db + " says db " + dbOf(a));
-            int len = keyToScratch(a);
-            check(SlotHash.slot(scratch, 0, len) == slot, "node " + node + " in the wrong slot");
-            check(((int) KeyHash.hashNative(a + HEADER_BYTES, len) & mask) == b, "node " + node + " in the wrong bucket");
-            bytes += NativeMemory.chunkBytes(a);
-            if (encodingOf(a) == ENC_HASHTABLE) {
-              bytes += bigHashes.get(node).bytes;
+        for (int half = 0; half < 2; half++) {
+          int[] buckets = half == 0 ? t.buckets : t.rehashTo;
+          if (buckets == null) {
+            continue;
+          }
+          if (half == 0) {
+            for (int b = 0; b < t.rehashIndex; b++) {
+              check(buckets[b] == 0, "slot " + slot + " bucket " + b + " below the rehash index is not empty");
             }
-            if (expiry.contains(node)) {
-              vol++;
+          } else {
+            check(rehashing.contains(t), "slot " + slot + " resizes but is not in the rehash queue");
+          }
+          int mask = buckets.length - 1;
+          for (int b = 0; b < buckets.length; b++) {
+            for (int node = buckets[b]; node != 0; ) {
+              long a = address(node);
+              check(a > 0, "node " + node + " in a chain has no chunk");
+              check(dbOf(a) == db, "node " + node + " in db " + db + " says db " + dbOf(a));
+              int len = keyToScratch(a);
+              check(SlotHash.slot(scratch, 0, len) == slot, "node " + node + " in the wrong slot");
+              check(((int) KeyHash.hashNative(a + HEADER_BYTES, len) & mask) == b, "node " + node + " in the wrong bucket");
+              bytes += NativeMemory.chunkBytes(a);
+              if (encodingOf(a) == ENC_HASHTABLE) {
+                bytes += bigHashes.get(node).bytes;
+              }
+              if (expiry.contains(node)) {
+                vol++;
+              }
+              inTable++;
+              node = next(a);
             }
-            inTable++;
-            node = next(a);
           }
         }
+        tableRecount += SLOT_TABLE_OBJECT_BYTES + 4L * t.buckets.length + (t.rehashTo == null ? 0 : 4L * t.rehashTo.length);
         check(inTable == t.size, "slot " + slot + " counts " + t.size + " but chains hold " + inTable);
         check(t.size > 0, "an empty slot table is kept");
         count += inTable;
@@ -1424,6 +2068,7 @@ final class OffHeapKeyspace implements Keyspace {
       live += count;
     }
     check(bytes == entryBytes, "entryBytes " + entryBytes + " but chunks add up to " + bytes);
+    check(tableRecount == tableBytes, "tableBytes " + tableBytes + " but slot tables add up to " + tableRecount);
     check(expiry.size() == Arrays.stream(dbVolatile).sum(), "expiry heap size");
     expiry.checkInvariants();
     long tracked = switch (scope) {
@@ -1433,7 +2078,9 @@ final class OffHeapKeyspace implements Keyspace {
     };
     check(policy == null ? scope == Scope.NONE : policy.size() == tracked,
         "policy tracks " + (policy == null ? 0 : policy.size()) + " nodes, expected " + tracked);
-    check(live == (nextNode - 1) - freeCount, "live " + live + " but node ids in use " + ((nextNode - 1) - freeCount));
+    check(live == (nextNode - 1) - freeCount - deadCount,
+        "live " + live + " but node ids in use " + ((nextNode - 1) - freeCount - deadCount));
+    check(compactTarget != 0 || deadCount == 0, "dead ids outside a compaction");
     if (policy instanceof WTinyLfuPolicy w) {
       w.checkInvariants();
     }

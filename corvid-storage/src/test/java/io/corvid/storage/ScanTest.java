@@ -27,9 +27,20 @@ class ScanTest {
 
   @Test
   void everyStableKeyIsReturnedWhileTablesGrowAndShrinkBetweenCalls() {
+    everyStableKeyIsReturned(OffHeapKeyspace.DEFAULT_INCREMENTAL_REHASH_MIN_BUCKETS);
+  }
+
+  @Test
+  void everyStableKeyIsReturnedWhileTablesResizeIncrementallyBetweenCalls() {
+    everyStableKeyIsReturned(4);
+  }
+
+  private void everyStableKeyIsReturned(int incrementalRehashMinBuckets) {
+    int scansDuringRehash = 0;
     for (long seed = 1; seed <= 5; seed++) {
       Random random = new Random(seed);
-      try (Keyspace ks = Keyspace.create(StorageConfig.defaults().withDatabases(1), clock)) {
+      try (OffHeapKeyspace ks = new OffHeapKeyspace(StorageConfig.defaults().withDatabases(1), clock)) {
+        ks.setIncrementalRehashMinBuckets(incrementalRehashMinBuckets);
         // Most keys share one slot (hash tag) so that one table resizes many times.
         Set<String> stable = new HashSet<>();
         for (int i = 0; i < 2_000; i++) {
@@ -42,8 +53,12 @@ class ScanTest {
         long cursor = 0;
         int calls = 0;
         do {
+          scansDuringRehash += ks.tablesRehashing() > 0 ? 1 : 0;
           cursor = ks.scan(0, cursor, 1 + random.nextInt(50), (key, off, len, type) -> seen.add(new String(key, off, len, UTF_8)));
           calls++;
+          if (random.nextInt(4) == 0) {
+            ks.activeExpireCycle(1 + random.nextInt(20)); // background rehash steps
+          }
           // Between calls: grow by many keys in the hot slot, or delete churn keys so it shrinks.
           if (random.nextBoolean()) {
             for (int i = 0; i < 500; i++) {
@@ -60,8 +75,10 @@ class ScanTest {
         } while (cursor != 0);
         assertThat(seen).as("seed " + seed).containsAll(stable);
         assertThat(calls).isGreaterThan(10);
+        ks.checkInvariants();
       }
     }
+    assertThat(scansDuringRehash).as("scan calls made while a table was half rehashed").isGreaterThan(20);
   }
 
   @Test

@@ -233,17 +233,18 @@ public final class HashCommands {
   }
 
   /**
-   * HSCAN returns the whole hash in one call with cursor 0. That meets SCAN's guarantees (every
-   * field present throughout is returned) whatever the hash's size or changes between calls, and
-   * is what Redis does for small (listpack) hashes; the engine offers no cursor within a hash.
+   * HSCAN key cursor [MATCH pattern] [COUNT count], as Redis: a listpack-encoded (small) hash comes
+   * whole in one call with cursor 0; a hashtable-encoded one is walked with a cursor, about COUNT
+   * fields a call (the engine's {@code hashScan}), with SCAN's guarantees.
    */
   static void hscan(CommandContext ctx) {
-    KeyScan.parseCursor(ctx.request(), 2);
+    long cursor = KeyScan.parseCursor(ctx.request(), 2);
     long ref = lookupHash(ctx, 1, 0); // before the options, as Redis: an absent key ignores them
     List<byte[]> items = new ArrayList<>();
+    long next = 0;
     if (ref != Keyspace.NONE) {
       KeyScan.Options options = KeyScan.parseOptions(ctx, 3, false);
-      ctx.keyspace().hashForEach(ref, (f, fOff, fLen, v, vOff, vLen) -> {
+      next = ctx.keyspace().hashScan(ref, cursor, options.count(), (f, fOff, fLen, v, vOff, vLen) -> {
         if (options.matches(f, fOff, fLen)) {
           items.add(java.util.Arrays.copyOfRange(f, fOff, fOff + fLen));
           if (!options.noValues()) {
@@ -253,7 +254,7 @@ public final class HashCommands {
       });
     }
     ctx.replyArrayHeader(2);
-    ctx.replyBulk("0");
+    ctx.replyBulk(Long.toUnsignedString(next));
     ctx.replyArrayHeader(items.size());
     for (byte[] item : items) {
       ctx.replyBulk(item);

@@ -301,11 +301,10 @@ public final class StringCommands {
       ctx.replyInteger(oldLen);
       return;
     }
-    byte[] value = new byte[oldLen + addLen];
-    ks.copyString(ref, 0, value, 0, oldLen);
-    System.arraycopy(rq.buffer(), rq.offset(2), value, oldLen, addLen);
-    replaceValue(ctx, value, value.length);
-    ctx.replyInteger(value.length);
+    // In place, with sds-like room to grow: repeated APPENDs are amortised O(appended bytes).
+    int newLen = ks.writeString(ctx.db(), rq.buffer(), rq.offset(1), rq.length(1), oldLen,
+        rq.buffer(), rq.offset(2), addLen);
+    ctx.replyInteger(newLen);
   }
 
   /** Redis's checkStringLength: a string may not grow past proto-max-bulk-len. */
@@ -373,17 +372,15 @@ public final class StringCommands {
       return;
     }
     checkStringLength(ctx, offset, valueLen);
-    int newLen = (int) Math.max(oldLen, offset + valueLen);
-    byte[] value = new byte[newLen]; // zero padding between the old end and offset
-    if (oldLen > 0) {
-      ks.copyString(ref, 0, value, 0, oldLen);
+    if (ref != Keyspace.NONE) {
+      ctx.replyInteger(ks.writeString(ctx.db(), rq.buffer(), rq.offset(1), rq.length(1), (int) offset,
+          rq.buffer(), rq.offset(3), valueLen));
+      return;
     }
+    int newLen = (int) (offset + valueLen);
+    byte[] value = new byte[newLen]; // zero padding up to offset
     System.arraycopy(rq.buffer(), rq.offset(3), value, (int) offset, valueLen);
-    if (ref == Keyspace.NONE) {
-      ks.setString(ctx.db(), rq.buffer(), rq.offset(1), rq.length(1), value, 0, newLen, Keyspace.NO_EXPIRY, false);
-    } else {
-      replaceValue(ctx, value, newLen);
-    }
+    ks.setString(ctx.db(), rq.buffer(), rq.offset(1), rq.length(1), value, 0, newLen, Keyspace.NO_EXPIRY, false);
     ctx.replyInteger(newLen);
   }
 }

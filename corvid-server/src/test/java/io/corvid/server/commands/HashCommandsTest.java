@@ -175,16 +175,30 @@ class HashCommandsTest {
     }
     Map<String, String> seen = new HashMap<>();
     String cursor = "0";
+    int calls = 0;
     do {
       List<?> reply = execList("HSCAN", "h", cursor, "COUNT", "10");
       cursor = (String) reply.get(0);
       List<?> items = (List<?>) reply.get(1);
       assertThat(items.size() % 2).isZero();
+      // COUNT is a hint: whole buckets, so a few more than 10 fields at most.
+      assertThat(items.size() / 2).isLessThan(40);
       for (int i = 0; i < items.size(); i += 2) {
         seen.put((String) items.get(i), (String) items.get(i + 1));
       }
+      calls++;
     } while (!cursor.equals("0"));
     assertThat(seen).isEqualTo(expected);
+    assertThat(calls).as("a hashtable-encoded hash is walked with a cursor").isGreaterThan(20);
+    // A listpack-encoded (small) hash comes whole, cursor 0, whatever COUNT says, as Redis.
+    for (int i = 0; i < 50; i++) {
+      h.call("HSET", "small", "f" + i, "v");
+    }
+    List<?> reply = execList("HSCAN", "small", "0", "COUNT", "5");
+    assertThat(reply.get(0)).isEqualTo("0");
+    assertThat((List<?>) reply.get(1)).hasSize(100);
+    // An unknown cursor ends the scan.
+    assertThat(execList("HSCAN", "h", "18446744073709551615").get(0)).isEqualTo("0");
   }
 
   @Test

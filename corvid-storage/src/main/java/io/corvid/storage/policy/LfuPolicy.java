@@ -119,6 +119,16 @@ public final class LfuPolicy implements ReplacementPolicy {
     lowestHint = Math.min(lowestHint, s);
   }
 
+  /** Sets a node's counter (RESTORE ... FREQ), as if it had just been accessed with that count. */
+  public void setFrequency(int node, int counter) {
+    advanceEpoch();
+    bucket(score.get(node)).remove(node);
+    int s = Math.max(0, Math.min(MAX_COUNTER, counter)) + epoch;
+    score.set(node, s);
+    bucket(s).addLast(node);
+    lowestHint = Math.min(lowestHint, s);
+  }
+
   @Override
   public void onUpdate(int node, long keyHash, long newWeight) {
     onAccess(node, keyHash);
@@ -128,6 +138,19 @@ public final class LfuPolicy implements ReplacementPolicy {
   public void onRemove(int node) {
     bucket(score.get(node)).remove(node);
     size--;
+  }
+
+  @Override
+  public void relabel(int from, int to) {
+    int s = score.get(from);
+    bucket(s).relabel(from, to);
+    score.set(to, s);
+  }
+
+  @Override
+  public void truncateCapacity(int nodes) {
+    links.truncate(nodes);
+    score.truncate(nodes);
   }
 
   @Override

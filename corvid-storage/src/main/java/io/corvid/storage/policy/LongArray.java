@@ -47,6 +47,17 @@ public final class LongArray {
     pages = grown;
   }
 
+  /**
+   * Drops the pages above the one holding index {@code n - 1}, so only indexes {@code < n}
+   * (rounded up to a page) stay valid. Never copies a page.
+   */
+  public void truncate(int n) {
+    int count = (Math.max(0, n) + PAGE_MASK) >>> PAGE_SHIFT;
+    if (count < pages.length) {
+      pages = java.util.Arrays.copyOf(pages, count);
+    }
+  }
+
   /** Drops every page. */
   public void clear() {
     pages = new long[0][];

@@ -69,6 +69,16 @@ public final class LruPolicy implements ReplacementPolicy {
   }
 
   @Override
+  public void relabel(int from, int to) {
+    list.relabel(from, to);
+  }
+
+  @Override
+  public void truncateCapacity(int nodes) {
+    links.truncate(nodes);
+  }
+
+  @Override
   public long memoryBytes() {
     return links.memoryBytes();
   }

@@ -22,6 +22,11 @@ final class NodeLinks {
     return prev.capacity();
   }
 
+  void truncate(int capacity) {
+    prev.truncate(capacity);
+    next.truncate(capacity);
+  }
+
   long memoryBytes() {
     return prev.memoryBytes() + next.memoryBytes();
   }
@@ -85,6 +90,28 @@ final class NodeLinks {
         prev.set(n, p);
       }
       size--;
+    }
+
+    /** Renames {@code from} (a node of this list) to {@code to} in place. */
+    void relabel(int from, int to) {
+      IntArray prev = links.prev;
+      IntArray next = links.next;
+      int p = prev.get(from);
+      int n = next.get(from);
+      prev.set(to, p);
+      next.set(to, n);
+      if (p == NIL) {
+        head = to;
+      } else {
+        next.set(p, to);
+      }
+      if (n == NIL) {
+        tail = to;
+      } else {
+        prev.set(n, to);
+      }
+      prev.set(from, NIL);
+      next.set(from, NIL);
     }
 
     void moveToLast(int node) {

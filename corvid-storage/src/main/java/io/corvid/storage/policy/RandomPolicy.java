@@ -91,6 +91,23 @@ public final class RandomPolicy implements ReplacementPolicy {
   }
 
   @Override
+  public void relabel(int from, int to) {
+    int at = position.get(from);
+    members.set(at, to);
+    position.set(to, at);
+    position.set(from, -1);
+    if (pending == from) {
+      pending = to;
+    }
+  }
+
+  @Override
+  public void truncateCapacity(int nodes) {
+    position.truncate(nodes);
+    members.truncate(Math.max(nodes, size));
+  }
+
+  @Override
   public long memoryBytes() {
     return members.memoryBytes() + position.memoryBytes();
   }

@@ -48,6 +48,21 @@ public interface ReplacementPolicy {
    */
   default void ensureCapacity(int nodes) {}
 
+  /**
+   * The tracked entry {@code from} is renamed {@code to}, an id the policy does not track: it keeps
+   * its place in every queue, its counters and its weight. The keyspace calls it when it compacts
+   * its node ids (see {@link #truncateCapacity}); the order of victims is unchanged.
+   */
+  default void relabel(int from, int to) {
+    throw new UnsupportedOperationException(name() + " cannot relabel nodes");
+  }
+
+  /**
+   * Drops per-node state for ids {@code >= nodes}, none of which is tracked any more, so the
+   * policy's memory follows the keyspace's node table down after mass deletion or expiry.
+   */
+  default void truncateCapacity(int nodes) {}
+
   /** Bytes of the policy's own state (arrays, sketch), counted by the keyspace's memory meter. */
   default long memoryBytes() {
     return 0;

@@ -467,6 +467,35 @@ public final class WTinyLfuPolicy implements ReplacementPolicy {
   }
 
   @Override
+  public void relabel(int from, int to) {
+    byte q = queue.get(from);
+    switch (q) {
+      case WINDOW -> window.relabel(from, to);
+      case PROBATION -> probation.relabel(from, to);
+      case PROTECTED -> protectedList.relabel(from, to);
+      default -> throw new IllegalStateException("node " + from + " is not tracked");
+    }
+    queue.set(to, q);
+    queue.set(from, NONE);
+    weight.set(to, weight.get(from));
+    hash.set(to, hash.get(from));
+    if (candidate == from) {
+      candidate = to;
+    }
+    if (pendingVictim == from) {
+      pendingVictim = to;
+    }
+  }
+
+  @Override
+  public void truncateCapacity(int nodes) {
+    links.truncate(nodes);
+    queue.truncate(nodes);
+    weight.truncate(nodes);
+    hash.truncate(nodes);
+  }
+
+  @Override
   public long memoryBytes() {
     return links.memoryBytes() + queue.memoryBytes() + weight.memoryBytes() + hash.memoryBytes() + 48 + sketch.memoryBytes();
   }
