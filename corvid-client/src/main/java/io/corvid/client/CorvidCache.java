@@ -270,7 +270,7 @@ public final class CorvidCache<K, V> {
     CompletableFuture<V> running = loading.putIfAbsent(id, mine);
     if (running != null) {
       stats.coalesced.increment();
-      return sync.await(running, options.leaseTime().toMillis() * 2 + client.options().retryTimeout().toMillis());
+      return SyncCommands.await(running, options.leaseTime().toMillis() * 2 + client.options().retryTimeout().toMillis());
     }
     try {
       V v = loadUnderLease(key, k, loader);

@@ -56,9 +56,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       not execute the command, so every command is retried.
  *   <li>A command that was never written (the connection could not be opened, or its node left the
  *       topology while it waited) is retried, writes included: it is known not to have been sent.
- *   <li>A command lost with its connection after being written is retried only when idempotent
- *       (reads; {@code SET} without {@code GET}, {@code DEL}, {@code EXPIRE} are not marked so: a
- *       caller that knows its write is safe to repeat can say so). Others fail with {@link
+ *   <li>A command lost with its connection after being written is retried only when the caller
+ *       marked it idempotent: reads, and {@code DEL} (deleting twice leaves the same state).
+ *       {@code SET}, {@code INCRBY}, {@code EXPIRE} and the rest are not: repeating them could
+ *       overwrite a newer write or count twice. They fail with {@link
  *       ConnectionLostException}{@code (sent=true)}: the write may or may not have happened.
  *   <li>Command timeouts are never retried.
  * </ul>
