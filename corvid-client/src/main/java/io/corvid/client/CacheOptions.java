@@ -21,6 +21,8 @@ public final class CacheOptions<K, V> {
   private double ttlJitter = DEFAULT_TTL_JITTER;
   private Duration negativeTtl;
   private Duration leaseTime = DEFAULT_LEASE_TIME;
+  private long nearCacheMaxEntries;
+  private Duration nearCacheTtl;
 
   private CacheOptions(String name, Codec<K> keyCodec, Codec<V> valueCodec) {
     if (name.isEmpty()) {
@@ -70,6 +72,26 @@ public final class CacheOptions<K, V> {
     return this;
   }
 
+  /**
+   * Keeps up to {@code maxEntries} values in process (Caffeine), each for at most {@code ttl}
+   * (a safety net: CLIENT TRACKING invalidations keep them coherent). Needs RESP3 and a server
+   * with CLIENT TRACKING.
+   */
+  public CacheOptions<K, V> nearCache(long maxEntries, Duration ttl) {
+    if (maxEntries < 1) {
+      throw new IllegalArgumentException("near cache maxEntries must be at least 1");
+    }
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw new IllegalArgumentException("near cache ttl must be positive");
+    }
+    this.nearCacheMaxEntries = maxEntries;
+    this.nearCacheTtl = ttl;
+    return this;
+  }
+
+  /** 0 when there is no near cache. */
+  public long nearCacheMaxEntries() { return nearCacheMaxEntries; }
+  public Duration nearCacheTtl() { return nearCacheTtl; }
   public String name() { return name; }
   public Codec<K> keyCodec() { return keyCodec; }
   public Codec<V> valueCodec() { return valueCodec; }

@@ -71,6 +71,7 @@ public final class CorvidCache<K, V> {
   private final byte[] prefix;
   private final ConcurrentHashMap<ByteBuffer, CompletableFuture<V>> loading = new ConcurrentHashMap<>();
   private final CacheStats stats = new CacheStats();
+  private final NearCache<V> near;
 
   CorvidCache(CorvidClient client, CacheOptions<K, V> options) {
     this.client = client;
@@ -80,6 +81,26 @@ public final class CorvidCache<K, V> {
     this.keyCodec = options.keyCodec();
     this.valueCodec = options.valueCodec();
     this.prefix = (options.name() + ":").getBytes(StandardCharsets.UTF_8);
+    if (options.nearCacheMaxEntries() > 0) {
+      this.near = new NearCache<>(options.nearCacheMaxEntries(), options.nearCacheTtl());
+      client.tracking().register(near, client.router(), sync);
+    } else {
+      this.near = null;
+    }
+  }
+
+  /** Values served from the near cache without asking the server. */
+  public long nearCacheHits() {
+    return near == null ? 0 : near.hits.sum();
+  }
+
+  /** Entries in the near cache now (0 without one). */
+  public long nearCacheSize() {
+    return near == null ? 0 : near.size();
+  }
+
+  NearCache<V> nearCache() {
+    return near;
   }
 
   public String name() {
@@ -100,9 +121,24 @@ public final class CorvidCache<K, V> {
 
   /** The value, or null when absent (or negatively cached). */
   public V get(K key) {
-    byte[] raw = sync.await(commands.get(keyBytes(key)));
+    byte[] k = keyBytes(key);
+    if (near == null) {
+      byte[] raw = sync.await(commands.get(k));
+      count(raw);
+      return decode(raw);
+    }
+    ByteBuffer id = ByteBuffer.wrap(k);
+    V cached = near.getIfPresent(id);
+    if (cached != null) {
+      stats.hits.increment();
+      return cached;
+    }
+    Object token = near.beginFill(id);
+    byte[] raw = sync.await(commands.get(k));
     count(raw);
-    return decode(raw);
+    V v = decode(raw);
+    near.completeFill(id, token, v);
+    return v;
   }
 
   /** Values of the keys that have one, in the order of {@code keys}; one MGET per slot. */
@@ -132,6 +168,7 @@ public final class CorvidCache<K, V> {
   /** Stores with {@code ttl} exactly (null: no expiry). */
   public void put(K key, V value, Duration ttl) {
     byte[] v = valueCodec.encode(value);
+    dropNear(keyBytes(key));
     if (ttl == null) {
       sync.await(commands.set(keyBytes(key), v));
     } else {
@@ -141,6 +178,7 @@ public final class CorvidCache<K, V> {
 
   /** Stores only if the key has no value; true when stored. Default TTL with jitter. */
   public boolean putIfAbsent(K key, V value) {
+    dropNear(keyBytes(key));
     SetArgs args = SetArgs.ifAbsent();
     Duration ttl = jittered(options.ttl());
     if (ttl != null) {
@@ -151,11 +189,13 @@ public final class CorvidCache<K, V> {
 
   /** True when the key existed. */
   public boolean delete(K key) {
+    dropNear(keyBytes(key));
     return sync.await(commands.del(keyBytes(key))) == 1;
   }
 
   /** After updating the source of truth: drop the cached value so the next read loads it. */
   public void invalidate(K key) {
+    dropNear(keyBytes(key));
     sync.await(commands.del(keyBytes(key)));
   }
 
@@ -169,6 +209,7 @@ public final class CorvidCache<K, V> {
    * {@code "41"}); returns the new value.
    */
   public long increment(K key, long delta) {
+    dropNear(keyBytes(key));
     return sync.await(commands.incrBy(keyBytes(key), delta));
   }
 
@@ -205,7 +246,20 @@ public final class CorvidCache<K, V> {
    */
   public V get(K key, Function<? super K, ? extends V> loader) {
     byte[] k = keyBytes(key);
-    byte[] raw = sync.await(commands.get(k));
+    byte[] raw;
+    if (near == null) {
+      raw = sync.await(commands.get(k));
+    } else {
+      ByteBuffer id = ByteBuffer.wrap(k);
+      V cached = near.getIfPresent(id);
+      if (cached != null) {
+        stats.hits.increment();
+        return cached;
+      }
+      Object token = near.beginFill(id);
+      raw = sync.await(commands.get(k));
+      near.completeFill(id, token, decode(raw));
+    }
     if (raw != null) {
       stats.hits.increment();
       return decode(raw);
@@ -216,7 +270,7 @@ public final class CorvidCache<K, V> {
     CompletableFuture<V> running = loading.putIfAbsent(id, mine);
     if (running != null) {
       stats.coalesced.increment();
-      return sync.await(running, options.leaseTime().toMillis() * 2 + client.options().retryTimeout().toMillis());
+      return SyncCommands.await(running, options.leaseTime().toMillis() * 2 + client.options().retryTimeout().toMillis());
     }
     try {
       V v = loadUnderLease(key, k, loader);
@@ -317,6 +371,13 @@ public final class CorvidCache<K, V> {
     long ms = ttl.toMillis();
     long extra = (long) (ms * options.ttlJitter() * ThreadLocalRandom.current().nextDouble());
     return Duration.ofMillis(ms + extra);
+  }
+
+  /** Our own write: the server's invalidation will follow, but this thread must not read the old value. */
+  private void dropNear(byte[] k) {
+    if (near != null) {
+      near.invalidate(ByteBuffer.wrap(k));
+    }
   }
 
   private void count(byte[] raw) {

@@ -10,7 +10,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -41,7 +40,7 @@ public final class CorvidClient implements AutoCloseable {
   private final Router router;
   private final AsyncCommands async;
   private final SyncCommands sync;
-  private final List<Consumer<NodeConnection>> disconnectListeners = new CopyOnWriteArrayList<>();
+  private final Tracking tracking = new Tracking();
   private PubSub pubSub;
   private volatile boolean closed;
 
@@ -49,7 +48,8 @@ public final class CorvidClient implements AutoCloseable {
     this.options = options;
     this.group = new MultiThreadIoEventLoopGroup(DEFAULT_IO_THREADS, new DefaultThreadFactory("corvid-client", true), NioIoHandler.newFactory());
     try {
-      this.router = Router.bootstrap(options, group, seeds, c -> disconnectListeners.forEach(l -> l.accept(c)));
+      tracking.commandTimeout(options.commandTimeout().toNanos());
+      this.router = Router.bootstrap(options, group, seeds, tracking);
     } catch (RuntimeException e) {
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       throw e;
@@ -103,7 +103,7 @@ public final class CorvidClient implements AutoCloseable {
 
   /** Runs {@code listener} on the event loop whenever a data connection breaks. */
   public void onDisconnect(Consumer<NodeConnection> listener) {
-    disconnectListeners.add(listener);
+    tracking.addDisconnectListener(listener);
   }
 
   /** Subscribes {@code handler} to {@code channel}; completes once the server confirmed. */
@@ -121,6 +121,10 @@ public final class CorvidClient implements AutoCloseable {
 
   public Subscription subscribe(String channel, Consumer<Message> handler) {
     return sync.await(subscribeAsync(channel, handler));
+  }
+
+  Tracking tracking() {
+    return tracking;
   }
 
   EventLoopGroup group() {

@@ -1,6 +1,7 @@
 package io.corvid.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.corvid.client.cluster.SlotMap;
 import io.corvid.client.cluster.TopologyParser;
@@ -183,6 +184,27 @@ class ClusterIT {
       }
       assertThat(served).isPositive();
       assertThat(failed).isPositive();
+    }
+  }
+
+  @Test
+  void aRedirectLoopStopsAfterMaxRedirects() {
+    // The source says ASK (slot MIGRATING, key absent) but the target is not IMPORTING, so it
+    // answers MOVED back to the source: a loop only the redirect limit ends.
+    String key = "ping-pong-key";
+    int slot = SlotHash.slot(key.getBytes(StandardCharsets.UTF_8));
+    HostAndPort owner = ownerOf(slot);
+    RedisProcess from = process(owner);
+    RedisProcess to = cluster.nodes().stream().filter(p -> p != from).findFirst().orElseThrow();
+    try (CorvidClient client = CorvidClient.connect(ClientOptions.builder().maxRedirects(3).build(), cluster.seeds())) {
+      cli(from, "CLUSTER", "SETSLOT", String.valueOf(slot), "MIGRATING", RedisCluster.myId(to));
+      long before = client.router().redirects();
+      assertThatThrownBy(() -> client.sync().get(key))
+          .isInstanceOf(ServerErrorException.class)
+          .hasMessageContaining("gave up after 3 redirects");
+      assertThat(client.router().redirects() - before).isEqualTo(3);
+    } finally {
+      cli(from, "CLUSTER", "SETSLOT", String.valueOf(slot), "STABLE");
     }
   }
 

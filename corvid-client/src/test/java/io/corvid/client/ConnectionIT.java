@@ -225,6 +225,29 @@ class ConnectionIT {
   }
 
   @Test
+  void aServerThatAcceptsButNeverAnswersFailsTheHandshakeWithinTheCommandTimeout() throws Exception {
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      Thread acceptor = new Thread(() -> {
+        List<java.net.Socket> held = new ArrayList<>();
+        try {
+          while (true) {
+            held.add(silent.accept()); // read nothing, answer nothing
+          }
+        } catch (java.io.IOException closed) {
+          // test over
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      ClientOptions options = ClientOptions.builder().commandTimeout(Duration.ofMillis(500)).build();
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> CorvidClient.connect(options, "127.0.0.1:" + silent.getLocalPort()))
+          .isInstanceOf(ConnectException.class);
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(500);
+    }
+  }
+
+  @Test
   void connectingToNothingFailsWithConnectException() {
     int port = RedisProcess.freePort();
     assertThatThrownBy(() -> CorvidClient.connect("127.0.0.1:" + port))

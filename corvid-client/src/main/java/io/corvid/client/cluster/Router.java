@@ -27,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 
 /**
  * Sends each command to the node that owns its key, and retries it by a fixed policy.
@@ -57,9 +56,10 @@ import java.util.function.Consumer;
  *       not execute the command, so every command is retried.
  *   <li>A command that was never written (the connection could not be opened, or its node left the
  *       topology while it waited) is retried, writes included: it is known not to have been sent.
- *   <li>A command lost with its connection after being written is retried only when idempotent
- *       (reads; {@code SET} without {@code GET}, {@code DEL}, {@code EXPIRE} are not marked so: a
- *       caller that knows its write is safe to repeat can say so). Others fail with {@link
+ *   <li>A command lost with its connection after being written is retried only when the caller
+ *       marked it idempotent: reads, and {@code DEL} (deleting twice leaves the same state).
+ *       {@code SET}, {@code INCRBY}, {@code EXPIRE} and the rest are not: repeating them could
+ *       overwrite a newer write or count twice. They fail with {@link
  *       ConnectionLostException}{@code (sent=true)}: the write may or may not have happened.
  *   <li>Command timeouts are never retried.
  * </ul>
@@ -81,23 +81,29 @@ public final class Router implements AutoCloseable {
   private final AtomicLong lastRefreshNanos = new AtomicLong(System.nanoTime());
   private final AtomicLong redirects = new AtomicLong();
   private final AtomicLong refreshes = new AtomicLong();
-  private final Consumer<NodeConnection> onDisconnect;
+  private final Hooks hooks;
   private volatile SlotMap slots;
   private volatile NodeConnection single;
   private volatile boolean closed;
   private io.netty.util.concurrent.ScheduledFuture<?> periodicRefresh;
 
-  private Router(ClientOptions options, EventLoopGroup group, List<HostAndPort> seeds, Consumer<NodeConnection> onDisconnect) {
+  /** What the client layers above hear from every data connection (run on event loops). */
+  public interface Hooks extends NodeConnection.Listener {
+    /** A MOVED reply re-pointed {@code slot}: whatever was tracked on the old owner is orphaned. */
+    default void onSlotMoved(int slot) {}
+  }
+
+  private Router(ClientOptions options, EventLoopGroup group, List<HostAndPort> seeds, Hooks hooks) {
     this.options = options;
     this.group = group;
     this.seeds = seeds;
-    this.onDisconnect = onDisconnect;
+    this.hooks = hooks;
   }
 
   /** Connects to the first seed that answers and reads the topology (blocking). */
   public static Router bootstrap(
-      ClientOptions options, EventLoopGroup group, List<HostAndPort> seeds, Consumer<NodeConnection> onDisconnect) {
-    Router r = new Router(options, group, seeds, onDisconnect);
+      ClientOptions options, EventLoopGroup group, List<HostAndPort> seeds, Hooks hooks) {
+    Router r = new Router(options, group, seeds, hooks);
     CorvidException last = null;
     for (HostAndPort seed : seeds) {
       NodeConnection c = r.newConnection(seed);
@@ -136,7 +142,22 @@ public final class Router implements AutoCloseable {
       @Override
       public void onDisconnected(NodeConnection connection) {
         refresh(false);
-        onDisconnect.accept(connection);
+        hooks.onDisconnected(connection);
+      }
+
+      @Override
+      public void onConnected(NodeConnection connection) {
+        hooks.onConnected(connection);
+      }
+
+      @Override
+      public void onPush(NodeConnection connection, RespValue.Push push) {
+        hooks.onPush(connection, push);
+      }
+
+      @Override
+      public List<Command> reconnectCommands() {
+        return hooks.reconnectCommands();
       }
     }, false);
     return c;
@@ -164,6 +185,11 @@ public final class Router implements AutoCloseable {
   /** The primaries of the current topology (the one node when not a cluster). */
   public List<HostAndPort> nodes() {
     return single != null ? List.of(single.address()) : slots.nodes();
+  }
+
+  /** The data connections open now. */
+  public List<NodeConnection> openConnections() {
+    return new ArrayList<>(connections.values());
   }
 
   /** The primary the slot map names for {@code slot} (null when uncovered or not a cluster). */
@@ -280,7 +306,9 @@ public final class Router implements AutoCloseable {
           if (code.equals("MOVED")) {
             SlotMap map = slots;
             if (map != null) {
-              map.moved(Integer.parseInt(parts[1]), target);
+              int slot = Integer.parseInt(parts[1]);
+              map.moved(slot, target);
+              hooks.onSlotMoved(slot);
             }
             refresh(false);
             if (single != null) {

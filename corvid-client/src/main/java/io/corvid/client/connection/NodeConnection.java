@@ -336,8 +336,10 @@ public final class NodeConnection {
         hello.add("SETNAME");
         hello.add(options.clientName());
       }
-      sendDirect(Command.args(hello.toArray())).thenAccept(reply -> {
-        if (reply instanceof RespValue.ErrorReply) {
+      sendDirect(Command.args(hello.toArray())).whenComplete((reply, error) -> {
+        if (error != null) {
+          handshakeStalled();
+        } else if (reply instanceof RespValue.ErrorReply) {
           String message = ((RespValue.ErrorReply) reply).message();
           if (message.startsWith("NOPROTO") || message.toLowerCase(Locale.ROOT).contains("unknown command")) {
             resp2Handshake();
@@ -363,11 +365,19 @@ public final class NodeConnection {
           : Command.args("AUTH", options.username(), options.password());
       step = sendDirect(auth);
     }
-    step.thenAccept(reply -> {
-      if (reply instanceof RespValue.ErrorReply) {
+    step.whenComplete((reply, error) -> {
+      if (error != null) {
+        handshakeStalled();
+      } else if (reply instanceof RespValue.ErrorReply) {
         handshakeFailed(((RespValue.ErrorReply) reply).message());
       } else if (options.clientName() != null) {
-        sendDirect(Command.args("CLIENT", "SETNAME", options.clientName())).thenAccept(r -> handshakeDone());
+        sendDirect(Command.args("CLIENT", "SETNAME", options.clientName())).whenComplete((r, e) -> {
+          if (e != null) {
+            handshakeStalled();
+          } else {
+            handshakeDone();
+          }
+        });
       } else {
         handshakeDone();
       }
@@ -384,6 +394,16 @@ public final class NodeConnection {
       close(e, e);
     } else if (channel != null) {
       channel.close(); // reconnects with backoff: the password may be fixed meanwhile
+    }
+  }
+
+  /**
+   * A handshake reply timed out (or its connection broke): drop the channel, which reconnects, or
+   * fails the first connect.
+   */
+  private void handshakeStalled() {
+    if (state == State.HANDSHAKING && channel != null) {
+      channel.close();
     }
   }
 

@@ -13,6 +13,12 @@ public final class RedisCluster implements AutoCloseable {
   private final List<RedisProcess> nodes = new ArrayList<>();
 
   public RedisCluster(int n, String... extraOptions) {
+    this(n, 0, extraOptions);
+  }
+
+  /** {@code primaries} primaries with {@code replicasPerPrimary} replicas each. */
+  public RedisCluster(int primaries, int replicasPerPrimary, String... extraOptions) {
+    int n = primaries * (1 + replicasPerPrimary);
     try {
       List<String> create = new ArrayList<>(List.of("--cluster", "create"));
       for (int i = 0; i < n; i++) {
@@ -23,6 +29,8 @@ public final class RedisCluster implements AutoCloseable {
         nodes.add(p);
         create.add(p.address());
       }
+      create.add("--cluster-replicas");
+      create.add(String.valueOf(replicasPerPrimary));
       create.add("--cluster-yes");
       String out = RedisProcess.cli(create.toArray(new String[0]));
       if (!out.contains("All 16384 slots covered")) {

@@ -60,6 +60,7 @@ public final class RedisProcess implements AutoCloseable {
         throw new IllegalStateException("redis-server exited: " + log());
       }
       try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        assert s.isConnected();
         return;
       } catch (IOException notYet) {
         sleep(20);
@@ -124,6 +125,7 @@ public final class RedisProcess implements AutoCloseable {
         continue;
       }
       try (ServerSocket bus = new ServerSocket(p + 10000, 1, InetAddress.getLoopbackAddress())) {
+        assert bus.isBound();
         return p;
       } catch (IOException taken) {
         // try another
