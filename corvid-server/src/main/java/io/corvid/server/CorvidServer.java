@@ -104,7 +104,7 @@ public final class CorvidServer {
     cron.start();
     if (node.cluster() != null) {
       String firstBind = config.bind().split(" ")[0];
-      cluster = new ClusterService(config, node.cluster(), port, firstBind.startsWith("-") ? firstBind.substring(1) : firstBind);
+      cluster = new ClusterService(node, port, firstBind.startsWith("-") ? firstBind.substring(1) : firstBind);
       try {
         cluster.start();
       } catch (InterruptedException e) {

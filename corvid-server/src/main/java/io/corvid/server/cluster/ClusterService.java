@@ -4,6 +4,8 @@ import io.corvid.cluster.Member;
 import io.corvid.cluster.NodeId;
 import io.corvid.cluster.Placement;
 import io.corvid.cluster.Topology;
+import io.corvid.common.SlotHash;
+import io.corvid.server.Node;
 import io.corvid.server.config.ClusterSeed;
 import io.corvid.server.config.ServerConfig;
 import java.io.ByteArrayOutputStream;
@@ -79,11 +81,14 @@ public final class ClusterService implements Receiver {
   public static final long MERGE_MAX_INTERVAL_MILLIS = 3_000;
   /** Heartbeats go out every quarter of cluster-node-timeout, but not more often than this. */
   public static final long MIN_HEARTBEAT_INTERVAL_MILLIS = 100;
+  /** Keys of a slot no longer served here are deleted this many per hold of the node lock. */
+  public static final int DROP_KEYS_PER_LOCK = 1_000;
   /** Key of the member announcement in the JGroups address. */
   private static final String MEMBER_KEY = "corvid-member";
 
   private final ServerConfig config;
   private final ClusterState state;
+  private final Node node;
   private final ClusterMember self;
   private final InetAddress bindAddress;
   private final ExecutorService thread;
@@ -93,9 +98,10 @@ public final class ClusterService implements Receiver {
    * @param clientPort the port this node's clients use (the bound one when --port 0)
    * @param bindHost the first bind address
    */
-  public ClusterService(ServerConfig config, ClusterState state, int clientPort, String bindHost) {
-    this.config = config;
-    this.state = state;
+  public ClusterService(Node node, int clientPort, String bindHost) {
+    this.node = node;
+    this.config = node.config();
+    this.state = node.cluster();
     byte[] id = new byte[20];
     new SecureRandom().nextBytes(id);
     String wildcardFree = bindHost.equals("*") ? "0.0.0.0" : bindHost;
@@ -187,6 +193,7 @@ public final class ClusterService implements Receiver {
     Topology topology = Placement.place(view.getViewId().getId(), members, config.clusterReplicas(), null);
     SlotTable table = SlotTable.of(topology, self.nodeId());
     int selfIndex = table.self();
+    SlotTable previous = state.table();
     state.publish(table);
     StringBuilder who = new StringBuilder();
     for (ClusterMember m : table.members()) {
@@ -195,6 +202,55 @@ public final class ClusterService implements Receiver {
     log.info("Cluster view: {} node(s) [{}], coordinator {}, epoch {}, {} slot(s) primary here", members.size(), who,
         view.getCoord(),
         table.epoch(), selfIndex == SlotTable.NO_NODE ? 0 : table.primarySlotCount(selfIndex));
+    dropSlotsNoLongerServed(previous, table);
+  }
+
+  /**
+   * Deletes the keys of every slot this node was primary of and is not any more. Without
+   * replication and migration a node that is not a slot's primary has no way to keep its copy
+   * current, and a stale copy must not come back if the slot returns here later (Redis deletes
+   * the keys of slots it loses too). Runs on the cluster thread, taking the node lock for
+   * {@link #DROP_KEYS_PER_LOCK} keys at a time so clients are served in between; commands see the
+   * new table before the first key goes.
+   */
+  private void dropSlotsNoLongerServed(SlotTable before, SlotTable after) {
+    if (before.self() == SlotTable.NO_NODE) {
+      return;
+    }
+    int slots = 0;
+    long keys = 0;
+    for (int slot = 0; slot < SlotHash.SLOT_COUNT; slot++) {
+      if (before.primaryOf(slot) == before.self() && after.primaryOf(slot) != after.self()) {
+        slots++;
+        keys += dropSlot(slot);
+      }
+    }
+    if (slots > 0) {
+      log.info("Deleted {} key(s) of {} slot(s) no longer served here", keys, slots);
+    }
+  }
+
+  private long dropSlot(int slot) {
+    long dropped = 0;
+    List<byte[]> batch = new ArrayList<>();
+    while (true) {
+      batch.clear();
+      node.lock().lock();
+      try {
+        node.keyspace().keysInSlot(slot, DROP_KEYS_PER_LOCK,
+            (key, off, len, type) -> batch.add(java.util.Arrays.copyOfRange(key, off, off + len)));
+        for (byte[] k : batch) {
+          if (node.keyspace().delete(0, k, 0, k.length)) {
+            dropped++;
+          }
+        }
+      } finally {
+        node.lock().unlock();
+      }
+      if (batch.size() < DROP_KEYS_PER_LOCK) {
+        return dropped;
+      }
+    }
   }
 
   /** Leaves the cluster (the others see the view change at once) and stops the cluster thread. */

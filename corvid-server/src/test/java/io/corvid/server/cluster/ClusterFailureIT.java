@@ -5,11 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.corvid.common.SlotHash;
 import io.corvid.server.testing.ClusterProcesses;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.Response;
 
 /**
  * Membership under failures, with real processes: a node killed with SIGKILL leaves the others'
@@ -48,7 +54,44 @@ class ClusterFailureIT {
     cluster.restart(2);
     long epochRejoined = cluster.awaitAgreement(3);
     assertThat(epochRejoined).isGreaterThan(epochAfter);
+    // The slots the returning node took are gone from their former primaries.
+    ClusterProcesses.await("each node holds keys of its own primary slots only", Duration.ofSeconds(30),
+        this::nodesHoldOnlyTheirPrimarySlots);
     assertEveryKeyReadableThroughJedisCluster(2, "after-restart");
+    assertThat(nodesHoldOnlyTheirPrimarySlots()).isTrue();
+  }
+
+  /** Every live node has no key in a slot whose primary is another node (CLUSTER COUNTKEYSINSLOT). */
+  private boolean nodesHoldOnlyTheirPrimarySlots() {
+    int[] owner = new int[SlotHash.SLOT_COUNT];
+    try (Jedis j = cluster.jedis(0)) {
+      for (Object range : j.clusterSlots()) {
+        List<?> r = (List<?>) range;
+        long port = (Long) ((List<?>) r.get(2)).get(1);
+        for (long s = (Long) r.get(0); s <= (Long) r.get(1); s++) {
+          owner[(int) s] = (int) port;
+        }
+      }
+    }
+    for (int i = 0; i < cluster.size(); i++) {
+      if (!cluster.isAlive(i)) {
+        continue;
+      }
+      try (Jedis j = cluster.jedis(i)) {
+        Pipeline p = j.pipelined();
+        List<Response<Object>> counts = new ArrayList<>();
+        for (int s = 0; s < SlotHash.SLOT_COUNT; s++) {
+          counts.add(p.sendCommand(Protocol.Command.CLUSTER, "COUNTKEYSINSLOT", Integer.toString(s)));
+        }
+        p.sync();
+        for (int s = 0; s < SlotHash.SLOT_COUNT; s++) {
+          if (owner[s] != cluster.port(i) && (Long) counts.get(s).get() != 0) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
   }
 
   @Test
