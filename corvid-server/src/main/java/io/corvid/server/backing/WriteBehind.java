@@ -58,6 +58,8 @@ import org.slf4j.LoggerFactory;
 final class WriteBehind implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("corvid");
   static final String LOG_FILE = "corvid-write-behind.log";
+  /** Truncate the log once nothing is owed and it is at least this big (truncating more often costs appends a wait). */
+  static final long TRUNCATE_MIN_BYTES = 1024 * 1024;
   /** Rewrite the log (keeping only what is still owed) once it is this big. */
   static final long COMPACT_THRESHOLD_BYTES = 64L * 1024 * 1024;
   /** The flusher looks for work this often when idle. */
@@ -78,8 +80,11 @@ final class WriteBehind implements AutoCloseable {
 
   // All below guarded by this.
   private FileChannel channel;
-  private long appendedBytes;
-  private long syncedBytes;
+  /** Bytes in the log file now. */
+  private long fileBytes;
+  /** Bytes ever appended by this process: the logical positions fsync waiters wait for. */
+  private long appendedTotal;
+  private long syncedTotal;
   private boolean dirty;
   private final LinkedHashMap<String, Pending> pending = new LinkedHashMap<>();
   private final LinkedHashMap<String, Pending> inflight = new LinkedHashMap<>();
@@ -152,8 +157,7 @@ final class WriteBehind implements AutoCloseable {
     channel.truncate(good);
     channel.position(good);
     channel.force(true);
-    appendedBytes = good;
-    syncedBytes = good;
+    fileBytes = good;
     if (count > 0) {
       log.info("Write-behind log {}: replayed {} writes, {} keys to flush", file, count, pending.size());
     }
@@ -178,14 +182,15 @@ final class WriteBehind implements AutoCloseable {
    * position a client must see fsynced before its OK under {@code always}.
    */
   synchronized long append(WriteRecord r) throws IOException {
-    writeFrame(channel, r);
-    appendedBytes = channel.position();
+    int n = writeFrame(channel, r);
+    fileBytes += n;
+    appendedTotal += n;
     dirty = true;
     merge(pending, r.fullKey(), Pending.of(r, System.currentTimeMillis()));
-    return appendedBytes;
+    return appendedTotal;
   }
 
-  private static void writeFrame(FileChannel ch, WriteRecord r) throws IOException {
+  private static int writeFrame(FileChannel ch, WriteRecord r) throws IOException {
     byte[] body = r.encode();
     CRC32C c = new CRC32C();
     c.update(body, 0, body.length);
@@ -194,11 +199,12 @@ final class WriteBehind implements AutoCloseable {
     while (b.hasRemaining()) {
       ch.write(b);
     }
+    return b.limit();
   }
 
   /** Runs {@code done} (on the sync thread) once the log is fsynced past {@code position}. */
   synchronized void whenSynced(long position, Runnable done) {
-    if (syncedBytes >= position) {
+    if (syncedTotal >= position) {
       done.run();
       return;
     }
@@ -250,7 +256,7 @@ final class WriteBehind implements AutoCloseable {
           waitQuietly(EVERYSEC_MILLIS / 10);
         }
         ch = channel;
-        position = appendedBytes;
+        position = appendedTotal;
         dirty = false;
         due = new ArrayList<>(syncWaiters);
         syncWaiters.clear();
@@ -265,7 +271,7 @@ final class WriteBehind implements AutoCloseable {
       }
       lastSync = System.currentTimeMillis();
       synchronized (this) {
-        syncedBytes = Math.max(syncedBytes, position);
+        syncedTotal = Math.max(syncedTotal, position);
       }
       for (SyncWaiter w : due) {
         w.done().run();
@@ -286,7 +292,7 @@ final class WriteBehind implements AutoCloseable {
           if (!running && (!draining || pending.isEmpty())) {
             return;
           }
-          maybeCompact();
+          maybeCompact(false);
           waitQuietly(FLUSH_INTERVAL_MILLIS);
           continue;
         }
@@ -410,19 +416,24 @@ final class WriteBehind implements AutoCloseable {
     return Math.min(BACKOFF_MAX_MILLIS, BACKOFF_BASE_MILLIS << Math.min(20, attempts - 1));
   }
 
-  /** Truncates the log when nothing is owed, or rewrites it past the threshold (this held). */
-  private void maybeCompact() {
+  /**
+   * Truncates the log when nothing is owed and it holds at least {@link #TRUNCATE_MIN_BYTES}, or
+   * rewrites it past {@link #COMPACT_THRESHOLD_BYTES} (this held, so appends wait: the truncation
+   * is not fsynced, and the rewrite is rare). Everything appended so far is then either in the
+   * database or in an fsynced file, so fsync waiters up to now are released.
+   */
+  private void maybeCompact(boolean closing) {
     try {
       if (pending.isEmpty() && inflight.isEmpty() && deadLetters.isEmpty()) {
-        if (appendedBytes > 0) {
+        if (fileBytes >= TRUNCATE_MIN_BYTES || (closing && fileBytes > 0)) {
+          // Not fsynced: should a machine crash bring old frames back, their writes are in the
+          // database already and their versions make replaying them a no-op.
           channel.truncate(0);
           channel.position(0);
-          channel.force(true);
-          appendedBytes = 0;
-          syncedBytes = 0;
-          dirty = false;
+          fileBytes = 0;
+          releaseWaiters();
         }
-      } else if (appendedBytes > COMPACT_THRESHOLD_BYTES) {
+      } else if (fileBytes > COMPACT_THRESHOLD_BYTES) {
         Path tmp = file.resolveSibling(LOG_FILE + ".tmp");
         try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
             StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -439,15 +450,22 @@ final class WriteBehind implements AutoCloseable {
         FileChannel old = channel;
         channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ);
         channel.position(channel.size());
-        appendedBytes = channel.size();
-        syncedBytes = appendedBytes;
+        fileBytes = channel.size();
         old.close();
-        log.info("Write-behind log rewritten: {} bytes for {} keys still owed", appendedBytes,
+        releaseWaiters();
+        log.info("Write-behind log rewritten: {} bytes for {} keys still owed", fileBytes,
             pending.size() + inflight.size() + deadLetters.size());
       }
     } catch (IOException e) {
       log.error("Write-behind log compaction failed: {}", e.toString());
     }
+  }
+
+  /** Everything appended is durable (this held): the sync thread releases every waiter. */
+  private void releaseWaiters() {
+    syncedTotal = appendedTotal;
+    dirty = false;
+    notifyAll();
   }
 
   private void waitQuietly(long millis) {
@@ -500,7 +518,7 @@ final class WriteBehind implements AutoCloseable {
   }
 
   synchronized long logBytes() {
-    return appendedBytes;
+    return fileBytes;
   }
 
   /** Graceful stop: drains the queue (bounded by {@link #DRAIN_TIMEOUT_MILLIS}), fsyncs, closes. */
@@ -529,7 +547,7 @@ final class WriteBehind implements AutoCloseable {
         return;
       }
       int left = pending.size() + inflight.size() + deadLetters.size();
-      maybeCompact();
+      maybeCompact(true);
       try {
         channel.force(true);
         channel.close();
