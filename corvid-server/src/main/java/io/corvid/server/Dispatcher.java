@@ -173,7 +173,7 @@ public final class Dispatcher {
       RespWriter.error(rollback(c, out, replyStart), "ERR internal error in '" + spec.name() + "': " + e);
     }
     if (tracked || tracking.active()) {
-      tracking.afterCall(c, spec, r);
+      tracking.afterCall(c, spec, r, tracked);
     }
     long end = System.nanoTime();
     clockNanos = end;

@@ -199,10 +199,11 @@ public final class Tracking implements KeyspaceListener {
   /**
    * After a command ran: remember the keys a tracking client read, and once the outermost command
    * (EXEC for a transaction) is done, send the client the invalidations its own changes caused
-   * and clear a CLIENT CACHING hint that has been used.
+   * and clear a CLIENT CACHING hint that has been used. {@code entered}: {@link #beforeCall} ran
+   * for this command (it does not when tracking was turned on by the command itself).
    */
-  void afterCall(ClientConnection c, CommandSpec spec, Request r) {
-    if (depth > 0) {
+  void afterCall(ClientConnection c, CommandSpec spec, Request r, boolean entered) {
+    if (entered && depth > 0) {
       depth--;
     }
     ClientTracking t = c.tracking;
@@ -214,12 +215,48 @@ public final class Tracking implements KeyspaceListener {
         t.caching = false;
       }
       current = null;
-      if (!pendingForCurrent.isEmpty()) {
-        for (byte[] key : pendingForCurrent) {
-          send(c, key == null ? null : keyArray(key, 0, key.length));
+      sendPendingForCurrent(c);
+    }
+  }
+
+  private void sendPendingForCurrent(ClientConnection c) {
+    if (!pendingForCurrent.isEmpty()) {
+      for (byte[] key : pendingForCurrent) {
+        if (key == null) {
+          send(c, null);
+        } else {
+          ByteBuf value = keyArray(key, 0, key.length);
+          try {
+            send(c, value);
+          } finally {
+            value.release();
+          }
         }
-        pendingForCurrent.clear();
       }
+      pendingForCurrent.clear();
+    }
+  }
+
+  /**
+   * EXEC brackets its queued commands with this and {@link #exitExec}: when no client tracked as
+   * EXEC began, the dispatcher did not call {@link #beforeCall} for it, and a CLIENT TRACKING ON
+   * inside the transaction must still not get invalidations for the transaction's own writes in
+   * the middle of EXEC's reply. Returns whether it opened a level (pass it to exitExec).
+   */
+  public boolean enterExec(ClientConnection c) {
+    if (depth > 0) {
+      return false;
+    }
+    current = c;
+    depth = 1;
+    return true;
+  }
+
+  public void exitExec(ClientConnection c, boolean entered) {
+    if (entered && depth == 1) {
+      depth = 0;
+      current = null;
+      sendPendingForCurrent(c);
     }
   }
 

@@ -98,9 +98,11 @@ public final class TransactionCommands {
     c.discardMulti();
     c.unwatchAll();
     ctx.replyArrayHeader(queued.size());
+    boolean trackingLevel = node.tracking().enterExec(c);
     for (int i = 0; i < queued.size(); i++) {
       node.dispatcher().call(c, queuedSpecs.get(i), queued.get(i));
     }
+    node.tracking().exitExec(c, trackingLevel);
     c.setCurrentForExec(execRequest, execSpec);
   }
 }

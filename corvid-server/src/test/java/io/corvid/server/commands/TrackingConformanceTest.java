@@ -203,6 +203,14 @@ a?
 a?
 a PING
 a CLIENT TRACKING off
+a MULTI
+a CLIENT TRACKING on
+a GET mk
+a SET mk x
+a GET mk
+a EXEC
+a?
+a CLIENT TRACKING off
 r SUBSCRIBE __redis__:invalidate
 b CLIENT TRACKING on REDIRECT {r}
 b CLIENT GETREDIR

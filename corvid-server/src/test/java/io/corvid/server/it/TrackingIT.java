@@ -158,6 +158,18 @@ class TrackingIT {
       b.call("SET", "own:k", "3");
       assertThat(a.read()).isEqualTo(invalidate("own:k"));
 
+      // tracking turned on inside the transaction: still after EXEC's whole reply
+      a.call("CLIENT", "TRACKING", "off");
+      a.call("MULTI");
+      a.call("CLIENT", "TRACKING", "on");
+      a.call("GET", "own:m");
+      a.call("SET", "own:m", "1");
+      a.call("GET", "own:m");
+      assertThat(a.call("EXEC")).isEqualTo(RespValue.array(RespValue.simple("OK"), RespValue.Null.INSTANCE,
+          RespValue.simple("OK"), bulk("1")));
+      assertThat(a.read()).isEqualTo(invalidate("own:m"));
+      assertNothingPending(a);
+
       assertThat(a.call("CLIENT", "TRACKING", "on", "NOLOOP")).isEqualTo(RespValue.simple("OK"));
       a.call("GET", "own:k");
       a.call("SET", "own:k", "4");
