@@ -12,5 +12,6 @@ public final class CommandGroups {
     StringCommands.register(registry);
     KeyCommands.register(registry);
     HashCommands.register(registry);
+    DumpCommands.register(registry);
   }
 }
