@@ -215,7 +215,8 @@ public interface Keyspace extends AutoCloseable {
    * may exceed it by one bucket's entries; it holds at least one bucket). Returns the next cursor,
    * 0 when the slot is done. Same guarantees as SCAN while the slot keeps changing between calls:
    * every entry present for the whole iteration is sent at least once (a later copy of a key is
-   * the newer); entries already expired are left out.
+   * the newer); entries already expired are left out. Pass a fresh (or reset) stream per chunk:
+   * the CRC is computed over a copy of the stream's contents.
    */
   long dumpSlot(int slot, long cursor, int maxBytes, java.io.ByteArrayOutputStream out);
 

@@ -1634,6 +1634,10 @@ final class OffHeapKeyspace implements Keyspace {
       return 0;
     }
     int[] victims = new int[Math.min(maxKeys, t.size)];
+    if (slot != dropSlot) {
+      dropSlot = slot;
+      dropBucketHint = 0;
+    }
     int n = collectNodes(t.buckets, victims, 0);
     if (t.rehashTo != null) {
       n = collectNodes(t.rehashTo, victims, n);
@@ -1644,11 +1648,23 @@ final class OffHeapKeyspace implements Keyspace {
     return n;
   }
 
+  /** The slot dropSlot worked on last, and where its bucket walk stopped (a hint: tables resize). */
+  private int dropSlot = -1;
+  private int dropBucketHint;
+
+  /**
+   * Collects nodes from the buckets, starting where the last call stopped and wrapping around, so
+   * that dropping a big slot does not walk its already emptied buckets again on every call.
+   */
   private int collectNodes(int[] buckets, int[] into, int n) {
-    for (int b = 0; b < buckets.length && n < into.length; b++) {
+    int mask = buckets.length - 1;
+    int start = dropBucketHint & mask;
+    for (int i = 0; i < buckets.length && n < into.length; i++) {
+      int b = (start + i) & mask;
       for (int node = buckets[b]; node != 0 && n < into.length; node = next(address(node))) {
         into[n++] = node;
       }
+      dropBucketHint = b;
     }
     return n;
   }

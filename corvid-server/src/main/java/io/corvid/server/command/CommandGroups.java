@@ -13,6 +13,7 @@ public final class CommandGroups {
     StringCommands.register(registry);
     KeyCommands.register(registry);
     HashCommands.register(registry);
+    DumpCommands.register(registry);
     io.corvid.server.backing.BackingStoreCommands.register(registry);
     io.corvid.server.cluster.ClusterCommands.register(registry);
   }
