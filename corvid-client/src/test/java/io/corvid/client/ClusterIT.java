@@ -208,6 +208,31 @@ class ClusterIT {
     }
   }
 
+  @Test
+  void nearCacheIsInvalidatedByEveryNode() throws Exception {
+    try (CorvidClient reader = CorvidClient.connect(cluster.nodes().get(0).address());
+        CorvidClient writer = CorvidClient.connect(cluster.seeds())) {
+      // Only the seed's connection is open when tracking is turned on; the others ask for it in
+      // their handshake when they open.
+      CorvidCache<String, String> cache = reader.cache(CacheOptions.of("nc", io.corvid.client.codec.Codecs.string(),
+          io.corvid.client.codec.Codecs.string()).nearCache(1000, java.time.Duration.ofMinutes(5)));
+      for (int i = 0; i < 30; i++) {
+        writer.sync().set("nc:k" + i, "v1");
+        assertThat(cache.get("k" + i)).isEqualTo("v1");
+        assertThat(cache.get("k" + i)).isEqualTo("v1");
+      }
+      assertThat(cache.nearCacheHits()).isEqualTo(30);
+      assertThat(reader.router().openConnections()).hasSize(3);
+      for (int i = 0; i < 30; i++) {
+        writer.sync().set("nc:k" + i, "v2");
+      }
+      for (int i = 0; i < 30; i++) {
+        int n = i;
+        ConnectionIT.awaitCondition(() -> "v2".equals(cache.get("k" + n)));
+      }
+    }
+  }
+
   private static HostAndPort slotOwner(CorvidClient client, int slot) {
     return client.router().primaryOf(slot);
   }

@@ -72,6 +72,10 @@ class ConnectionIT {
         assertThat(jedis.clientList().lines().count()).isEqualTo(2);
       }
       assertThat(client.sync().get("t15:1999")).isEqualTo("v15:1999");
+      // Writes from many threads were coalesced: far fewer flushes than commands.
+      NodeConnection conn = connection(client);
+      assertThat(conn.commandsWritten()).isGreaterThanOrEqualTo(2L * threads * perThread);
+      assertThat(conn.flushes()).isLessThan(conn.commandsWritten() / 4);
     }
   }
 

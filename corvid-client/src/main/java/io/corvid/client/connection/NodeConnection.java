@@ -119,7 +119,9 @@ public final class NodeConnection {
   private RespReader reader = new RespReader();
   private int failedAttempts;
   private ScheduledFuture<?> sweeper;
-  private long connections;
+  private volatile long connections;
+  private volatile long commandsWritten;
+  private volatile long flushes;
 
   /**
    * @param subscriber true for a pub/sub connection: under RESP2, its message arrays are read as
@@ -170,6 +172,15 @@ public final class NodeConnection {
   /** How many times this connection has been (re)established; for tests and metrics. */
   public long connectionCount() {
     return connections;
+  }
+
+  /** Commands written so far, and the flushes that carried them: shows how writes coalesce. */
+  public long commandsWritten() {
+    return commandsWritten;
+  }
+
+  public long flushes() {
+    return flushes;
   }
 
   /** Opens the connection; completes when the first handshake is done, or fails with {@link ConnectException}. */
@@ -467,8 +478,10 @@ public final class NodeConnection {
     }
     if (buf != null) {
       channel.writeAndFlush(buf, channel.voidPromise());
+      flushes++;
     } else if (wrote) {
       channel.flush();
+      flushes++;
     }
   }
 
@@ -479,6 +492,7 @@ public final class NodeConnection {
     CommandEncoder.encode(c.args, buf);
     c.written = true;
     inFlight.add(c);
+    commandsWritten++;
     return buf;
   }
 
