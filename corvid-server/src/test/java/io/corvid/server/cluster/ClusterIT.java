@@ -343,6 +343,35 @@ class ClusterIT {
   }
 
   @Test
+  void keysOfTwoSlotsInOneTransactionAreRefusedAtExec() {
+    int[] owner = ownerPorts();
+    int first = -1;
+    int second = -1;
+    for (int s = 0; s < owner.length; s++) {
+      if (owner[s] == cluster.port(0)) {
+        if (first < 0) {
+          first = s;
+        } else {
+          second = s;
+          break;
+        }
+      }
+    }
+    try (RawClient c = new RawClient("127.0.0.1", cluster.port(0))) {
+      assertThat(RawClient.text(c.call("MULTI"))).isEqualTo("OK");
+      assertThat(RawClient.text(c.call("SET", KEYS_BY_SLOT[first], "1"))).isEqualTo("QUEUED");
+      assertThat(RawClient.text(c.call("SET", KEYS_BY_SLOT[second], "2"))).isEqualTo("QUEUED");
+      assertThat(RawClient.text(c.call("EXEC"))).isEqualTo("CROSSSLOT Keys in request don't hash to the same slot");
+      assertThat(RawClient.text(c.call("EXEC"))).isEqualTo("ERR EXEC without MULTI");
+      // One slot: it runs.
+      assertThat(RawClient.text(c.call("MULTI"))).isEqualTo("OK");
+      assertThat(RawClient.text(c.call("SET", KEYS_BY_SLOT[first], "1"))).isEqualTo("QUEUED");
+      assertThat(RawClient.text(c.call("GET", KEYS_BY_SLOT[first]))).isEqualTo("QUEUED");
+      assertThat(c.call("EXEC")).isInstanceOf(RespValue.Array.class);
+    }
+  }
+
+  @Test
   void readonlyServesReadsOfReplicatedSlotsAndStillRedirectsWrites() {
     // Node 0 holds replicas of some slots whose primary is elsewhere (CLUSTER SHARDS says which).
     String myId;
