@@ -342,6 +342,32 @@ class ClusterIT {
     }
   }
 
+  /** As Redis 7.0: each node entry is ip, port, id and a map of extra metadata (empty here). */
+  @Test
+  void clusterSlotsHasRedisShapeInBothProtocols() {
+    try (RawClient c = new RawClient("127.0.0.1", cluster.port(0))) {
+      RespValue.Array resp2 = (RespValue.Array) c.call("CLUSTER", "SLOTS");
+      RespValue.Array range = (RespValue.Array) resp2.elements().get(0);
+      assertThat(range.elements()).hasSize(3);
+      assertThat(range.elements().get(0)).isEqualTo(new RespValue.Int(0));
+      RespValue.Array node = (RespValue.Array) range.elements().get(2);
+      assertThat(node.elements()).hasSize(4);
+      assertThat(RawClient.text(node.elements().get(0))).isEqualTo("127.0.0.1");
+      assertThat(node.elements().get(1)).isInstanceOf(RespValue.Int.class);
+      assertThat(RawClient.text(node.elements().get(2))).matches("[0-9a-f]{40}");
+      assertThat(node.elements().get(3)).isEqualTo(new RespValue.Array(List.of()));
+      // Asked again (the reply is cached per topology): the same bytes.
+      assertThat(c.call("CLUSTER", "SLOTS")).isEqualTo(resp2);
+
+      c.call("HELLO", "3");
+      RespValue.Array resp3 = (RespValue.Array) c.call("CLUSTER", "SLOTS");
+      RespValue.Array node3 = (RespValue.Array) ((RespValue.Array) resp3.elements().get(0)).elements().get(2);
+      assertThat(node3.elements().get(3)).isEqualTo(new RespValue.MapValue(List.of()));
+      assertThat(resp3.elements()).hasSameSizeAs(resp2.elements());
+      assertThat(c.call("CLUSTER", "INFO")).isInstanceOf(RespValue.Verbatim.class);
+    }
+  }
+
   @Test
   void keysOfTwoSlotsInOneTransactionAreRefusedAtExec() {
     int[] owner = ownerPorts();
