@@ -1,6 +1,9 @@
 package io.corvid.server.cluster;
 
 import io.corvid.common.SlotHash;
+import io.corvid.resp.RespVersion;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.corvid.resp.RespWriter;
 import io.corvid.server.ClientConnection;
 import io.corvid.server.Node;
@@ -127,7 +130,11 @@ public final class ClusterCommands {
   // ------------------------------------------------------------------ NODES
 
   static void nodes(CommandContext ctx, ClusterState state) {
-    RespWriter.verbatim(ctx.out(), ctx.resp(), nodesText(state.table()));
+    SlotTable t = state.table();
+    if (t.nodesText == null) {
+      t.nodesText = nodesText(t);
+    }
+    RespWriter.verbatim(ctx.out(), ctx.resp(), t.nodesText);
   }
 
   /** One line per node: id addr flags master ping-sent pong-recv config-epoch link-state slots... */
@@ -159,19 +166,37 @@ public final class ClusterCommands {
 
   static void slots(CommandContext ctx, ClusterState state) {
     SlotTable t = state.table();
-    ctx.replyArrayHeader(t.ranges().size());
+    boolean resp3 = ctx.resp() == RespVersion.RESP3;
+    byte[] reply = resp3 ? t.slotsReplyResp3 : t.slotsReplyResp2;
+    if (reply == null) {
+      reply = encodeSlots(t, ctx.resp());
+      if (resp3) {
+        t.slotsReplyResp3 = reply;
+      } else {
+        t.slotsReplyResp2 = reply;
+      }
+    }
+    ctx.out().writeBytes(reply);
+  }
+
+  static byte[] encodeSlots(SlotTable t, RespVersion v) {
+    ByteBuf out = Unpooled.buffer();
+    RespWriter.arrayHeader(out, t.ranges().size());
     for (SlotTable.Range r : t.ranges()) {
       // Replicas are left out while they hold no data, as Redis leaves out replicas not in sync.
-      ctx.replyArrayHeader(3);
-      ctx.replyInteger(r.start());
-      ctx.replyInteger(r.end());
+      RespWriter.arrayHeader(out, 3);
+      RespWriter.integer(out, r.start());
+      RespWriter.integer(out, r.end());
       ClusterMember m = t.member(r.primary());
-      ctx.replyArrayHeader(4);
-      ctx.replyBulk(m.host());
-      ctx.replyInteger(m.port());
-      ctx.replyBulk(m.nodeId());
-      ctx.replyMapHeader(0);
+      RespWriter.arrayHeader(out, 4);
+      RespWriter.bulk(out, m.host());
+      RespWriter.integer(out, m.port());
+      RespWriter.bulk(out, m.nodeId());
+      RespWriter.mapHeader(out, v, 0);
     }
+    byte[] bytes = new byte[out.readableBytes()];
+    out.readBytes(bytes);
+    return bytes;
   }
 
   // ------------------------------------------------------------------ SHARDS

@@ -35,6 +35,14 @@ public final class SlotTable {
   private final long[] localReplica;
   private final List<Range> ranges;
   private final int assignedSlots;
+  /**
+   * Encoded CLUSTER SLOTS replies (RESP2, RESP3) and CLUSTER NODES text of this table, built on
+   * first use under the node lock: with scattered slots they are hundreds of KB, too much to
+   * rebuild for every client's topology refresh.
+   */
+  byte[] slotsReplyResp2;
+  byte[] slotsReplyResp3;
+  String nodesText;
 
   /**
    * @param primaryBySlot member index of each slot's primary, or {@link #NO_NODE}

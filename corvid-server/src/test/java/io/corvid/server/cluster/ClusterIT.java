@@ -342,6 +342,61 @@ class ClusterIT {
     }
   }
 
+  /** As Redis 7.0: each node entry is ip, port, id and a map of extra metadata (empty here). */
+  @Test
+  void clusterSlotsHasRedisShapeInBothProtocols() {
+    try (RawClient c = new RawClient("127.0.0.1", cluster.port(0))) {
+      RespValue.Array resp2 = (RespValue.Array) c.call("CLUSTER", "SLOTS");
+      RespValue.Array range = (RespValue.Array) resp2.elements().get(0);
+      assertThat(range.elements()).hasSize(3);
+      assertThat(range.elements().get(0)).isEqualTo(new RespValue.Int(0));
+      RespValue.Array node = (RespValue.Array) range.elements().get(2);
+      assertThat(node.elements()).hasSize(4);
+      assertThat(RawClient.text(node.elements().get(0))).isEqualTo("127.0.0.1");
+      assertThat(node.elements().get(1)).isInstanceOf(RespValue.Int.class);
+      assertThat(RawClient.text(node.elements().get(2))).matches("[0-9a-f]{40}");
+      assertThat(node.elements().get(3)).isEqualTo(new RespValue.Array(List.of()));
+      // Asked again (the reply is cached per topology): the same bytes.
+      assertThat(c.call("CLUSTER", "SLOTS")).isEqualTo(resp2);
+
+      c.call("HELLO", "3");
+      RespValue.Array resp3 = (RespValue.Array) c.call("CLUSTER", "SLOTS");
+      RespValue.Array node3 = (RespValue.Array) ((RespValue.Array) resp3.elements().get(0)).elements().get(2);
+      assertThat(node3.elements().get(3)).isEqualTo(new RespValue.MapValue(List.of()));
+      assertThat(resp3.elements()).hasSameSizeAs(resp2.elements());
+      assertThat(c.call("CLUSTER", "INFO")).isInstanceOf(RespValue.Verbatim.class);
+    }
+  }
+
+  @Test
+  void keysOfTwoSlotsInOneTransactionAreRefusedAtExec() {
+    int[] owner = ownerPorts();
+    int first = -1;
+    int second = -1;
+    for (int s = 0; s < owner.length; s++) {
+      if (owner[s] == cluster.port(0)) {
+        if (first < 0) {
+          first = s;
+        } else {
+          second = s;
+          break;
+        }
+      }
+    }
+    try (RawClient c = new RawClient("127.0.0.1", cluster.port(0))) {
+      assertThat(RawClient.text(c.call("MULTI"))).isEqualTo("OK");
+      assertThat(RawClient.text(c.call("SET", KEYS_BY_SLOT[first], "1"))).isEqualTo("QUEUED");
+      assertThat(RawClient.text(c.call("SET", KEYS_BY_SLOT[second], "2"))).isEqualTo("QUEUED");
+      assertThat(RawClient.text(c.call("EXEC"))).isEqualTo("CROSSSLOT Keys in request don't hash to the same slot");
+      assertThat(RawClient.text(c.call("EXEC"))).isEqualTo("ERR EXEC without MULTI");
+      // One slot: it runs.
+      assertThat(RawClient.text(c.call("MULTI"))).isEqualTo("OK");
+      assertThat(RawClient.text(c.call("SET", KEYS_BY_SLOT[first], "1"))).isEqualTo("QUEUED");
+      assertThat(RawClient.text(c.call("GET", KEYS_BY_SLOT[first]))).isEqualTo("QUEUED");
+      assertThat(c.call("EXEC")).isInstanceOf(RespValue.Array.class);
+    }
+  }
+
   @Test
   void readonlyServesReadsOfReplicatedSlotsAndStillRedirectsWrites() {
     // Node 0 holds replicas of some slots whose primary is elsewhere (CLUSTER SHARDS says which).
