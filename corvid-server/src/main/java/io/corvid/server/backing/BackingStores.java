@@ -424,7 +424,10 @@ public final class BackingStores implements AutoCloseable {
     }
     node.lock().lock();
     try {
-      if (op.stale && error == null) {
+      // A write that reached the cache while the load ran is newer than what the load read.
+      boolean cachedMeanwhile = keyspace.lookup(0, op.key, 0, op.key.length,
+          Keyspace.LOOKUP_NOTOUCH | Keyspace.LOOKUP_NOSTATS) != Keyspace.NONE;
+      if (op.stale && error == null && !cachedMeanwhile) {
         op.stale = false;
         if (++op.restarts <= MAX_LOAD_RESTARTS) {
           start(op);
@@ -433,7 +436,7 @@ public final class BackingStores implements AutoCloseable {
         error = "the key kept changing while it was loaded; try again";
       }
       String err = error;
-      if (err == null) {
+      if (err == null && !cachedMeanwhile) {
         err = populate(op.store, op.key, op.fullKey, row);
       }
       for (Waiter w : op.waiters) {

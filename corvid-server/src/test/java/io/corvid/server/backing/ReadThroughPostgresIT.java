@@ -36,6 +36,14 @@ class ReadThroughPostgresIT {
         "INSERT INTO rt_products SELECT g, 'product-' || g FROM generate_series(1, 100) g",
         "INSERT INTO rt_items VALUES ('a1', 'anvil', 19.90, 3)",
         "INSERT INTO rt_users VALUES (7, 'ada', 'ada@example.com')",
+        "DROP VIEW IF EXISTS rt_slow", "DROP TABLE IF EXISTS rt_slow_base",
+        "CREATE TABLE rt_slow_base (id int PRIMARY KEY, payload text)",
+        "INSERT INTO rt_slow_base VALUES (1, 'old'), (2, 'kept')",
+        // A load of rt_slow reads the row, then takes 3 s to return it: room for a change meanwhile.
+        "CREATE OR REPLACE FUNCTION rt_slow_read(k int) RETURNS text LANGUAGE plpgsql VOLATILE AS $$"
+            + " DECLARE v text; BEGIN SELECT payload INTO v FROM rt_slow_base WHERE id = k;"
+            + " PERFORM pg_sleep(3); RETURN v; END $$",
+        "CREATE VIEW rt_slow AS SELECT id, rt_slow_read(id) AS payload FROM rt_slow_base",
         "SELECT pg_stat_statements_reset()");
     String products = Pg.store("product:", "rt_products", "value-column=payload ttl=300 negative-ttl=600 invalidate=notify");
     int rc = new picocli.CommandLine(new io.corvid.server.Main()).execute("backing-store", "install-triggers",
@@ -43,7 +51,8 @@ class ReadThroughPostgresIT {
     assertThat(rc).isZero();
     server = ServerProcess.start("--backing-store", products,
         "--backing-store", Pg.store("item:", "rt_items", "value-columns=name,price,stock format=json"),
-        "--backing-store", Pg.store("user:", "rt_users", "value-columns=name,email format=hash"));
+        "--backing-store", Pg.store("user:", "rt_users", "value-columns=name,email format=hash"),
+        "--backing-store", Pg.store("slow:", "rt_slow", "value-column=payload"));
   }
 
   @AfterAll
@@ -147,6 +156,39 @@ class ReadThroughPostgresIT {
       Pg.exec("DELETE FROM rt_products WHERE id = 77");
       Await.until("GET sees the delete", () -> j.get("product:77") == null);
       assertThat(infoLong("backingstore_invalidations")).isGreaterThanOrEqualTo(2);
+    }
+  }
+
+  @Test
+  void aLoadStartedBeforeAnInvalidationDoesNotCacheTheOldRow() throws Exception {
+    long loadsBefore = infoLong("backingstore_loads");
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (Jedis j = jedis()) {
+      Future<String> get = pool.submit(() -> {
+        try (Jedis other = jedis()) {
+          return other.get("slow:1");
+        }
+      });
+      Await.until("the load started", () -> infoLong("backingstore_loads") > loadsBefore);
+      // The load has read 'old' (or is about to); the row changes and the key is invalidated
+      // (DEL takes the same path as a NOTIFY) while it runs.
+      Pg.exec("UPDATE rt_slow_base SET payload = 'new' WHERE id = 1");
+      j.del("slow:1");
+      assertThat(get.get(60, TimeUnit.SECONDS)).isEqualTo("new");
+      assertThat(infoLong("backingstore_loads")).isEqualTo(loadsBefore + 2);
+      assertThat(j.get("slow:1")).isEqualTo("new");
+      // A write to the cache during a load wins over what the load read.
+      Future<String> get2 = pool.submit(() -> {
+        try (Jedis other = jedis()) {
+          return other.get("slow:2");
+        }
+      });
+      Await.until("the second load started", () -> infoLong("backingstore_loads") > loadsBefore + 2);
+      j.set("slow:2", "written");
+      assertThat(get2.get(60, TimeUnit.SECONDS)).isEqualTo("written");
+      assertThat(j.get("slow:2")).isEqualTo("written");
+    } finally {
+      pool.shutdownNow();
     }
   }
 

@@ -171,7 +171,8 @@ class WriteBehindPostgresIT {
           result[0], result[1]);
     }
     System.out.printf("write-behind kill -9: %d trials, %d acknowledged writes, %d lost%n", trials, ackedTotal, lostTotal);
-    assertThat(ackedTotal).as("acknowledged writes").isGreaterThan(trials * 100L);
+    // Each trial waits for 50 keys to have an acknowledged write before it kills the node.
+    assertThat(ackedTotal).as("acknowledged writes").isGreaterThanOrEqualTo(trials * 50L);
     assertThat(lostTotal).isZero();
   }
 
@@ -208,7 +209,7 @@ class WriteBehindPostgresIT {
     // A fresh JVM on a busy box can take a while to answer its first writes: wait for some, then
     // kill at a random moment while the writers are going.
     Await.until("writers are acknowledged", () -> acked.size() >= 50);
-    Thread.sleep(ThreadLocalRandom.current().nextInt(500));
+    Thread.sleep(200 + ThreadLocalRandom.current().nextInt(800));
     s.kill();
     stop.set(true);
     for (Thread th : threads) {
