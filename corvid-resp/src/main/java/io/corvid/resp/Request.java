@@ -160,6 +160,13 @@ public final class Request {
     arenaUsed += n;
   }
 
+  /** Copies {@code n} bytes of {@code in} from index {@code from} to the start of the arena (empty before). */
+  void copyRaw(io.netty.buffer.ByteBuf in, int from, int n) {
+    ensureArena(n, n);
+    in.getBytes(from, arena, 0, n);
+    arenaUsed = n;
+  }
+
   /** Records an argument that is already in the arena (inline commands are split in place). */
   void addSlice(int off, int len) {
     ensureSlots();
