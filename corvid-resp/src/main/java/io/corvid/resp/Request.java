@@ -160,10 +160,14 @@ public final class Request {
     arenaUsed += n;
   }
 
-  /** Copies {@code n} bytes of {@code in} from index {@code from} to the start of the arena (empty before). */
-  void copyRaw(io.netty.buffer.ByteBuf in, int from, int n) {
+  /**
+   * Moves {@code n} readable bytes of {@code in} to the start of the arena (empty before). Uses
+   * {@code readBytes}, not {@code getBytes}: on a direct buffer without Unsafe, Netty's {@code
+   * getBytes} duplicates the NIO buffer, an allocation per call.
+   */
+  void copyRaw(io.netty.buffer.ByteBuf in, int n) {
     ensureArena(n, n);
-    in.getBytes(from, arena, 0, n);
+    in.readBytes(arena, 0, n);
     arenaUsed = n;
   }
 

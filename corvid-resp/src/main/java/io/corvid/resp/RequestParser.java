@@ -328,8 +328,7 @@ public final class RequestParser {
       out.addSlice(fastPos - start, (int) len);
       p = fastPos + (int) len + BULK_TRAILER_BYTES;
     }
-    out.copyRaw(in, start, p - start);
-    in.readerIndex(p);
+    out.copyRaw(in, p - start);
     return true;
   }
 
