@@ -411,7 +411,7 @@ COMMAND="bench/redis-compare.sh${ORIGINAL_ARGS:+ $ORIGINAL_ARGS}"
 report() {
   echo "Date: $STAMP. Machine: $MACHINE."
   echo "Command: \`$COMMAND\`$([[ " $SERVERS " == *" corvid "* ]] && echo " with CORVID_CMD='$CORVID_CMD'")."
-  echo "redis-benchmark -c $CLIENTS -d $VALUE_BYTES -n $REQUESTS -t get,set after an untimed warm-up of $WARMUP_REQUESTS requests per test; medians of $ROUNDS alternating rounds; ratio = Corvid/Redis (ops/s: higher is better for Corvid; latency and CPU: lower is). CPU µs/req: the server process's user + system CPU time over the run / requests (/proc/PID/stat), the figure least disturbed by other load."
+  echo "redis-benchmark -c $CLIENTS -d $VALUE_BYTES -n $REQUESTS -t get, then -t set, after an untimed warm-up of $WARMUP_REQUESTS requests per test; medians of $ROUNDS alternating rounds; ratio = Corvid/Redis (ops/s: higher is better for Corvid; latency and CPU: lower is). CPU µs/req: the server process's user + system CPU time over the run / requests (/proc/PID/stat), the figure least disturbed by other load."
   echo
   echo "$THROUGHPUT"
   if [[ -n "$MEMORY_TABLE" ]]; then
