@@ -10,8 +10,13 @@
 #   3. Memory per key: a fresh server of each kind, RSS (/proc/PID/status VmRSS) before and after
 #      a fill of exactly --fill-keys distinct 16-byte keys (key:000000000000 ...) with 100-byte
 #      values, sent with redis-cli --pipe; (RSS after - RSS before) / keys = bytes per key.
-#   4. Prints medians over the rounds (ops/s, p50, p99) and Corvid/Redis ratios as a Markdown
-#      table; --record appends the tables, the machine and the command to docs/benchmarks.md.
+#   4. Prints medians over the rounds (ops/s, p50, p99, server CPU time per request) and
+#      Corvid/Redis ratios as a Markdown table; --record appends the tables, the machine and the
+#      command to docs/benchmarks.md.
+#
+# Server CPU per request: utime + stime of the server process (/proc/PID/stat, all its threads)
+# over one redis-benchmark run, divided by its requests. Unlike ops/s it barely depends on what
+# else the machine runs, so it is the figure to compare on a shared box.
 #
 # Every server it starts runs in its own session (setsid) and is stopped by PID (its process
 # group) when the script exits, however it exits.
@@ -230,15 +235,23 @@ used_memory() {
     | awk -F: '$1 == "used_memory" { print $2 }'
 }
 
-RESULTS="$WORK/results.csv" # server,pipeline,test,round,rps,p50,p99
+RESULTS="$WORK/results.csv" # server,pipeline,test,round,rps,p50,p99,cpu_us_per_request
+CLOCK_TICKS=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+# cpu_ticks PID: user + system CPU time of the process (every thread), in clock ticks.
+cpu_ticks() {
+  # Fields 14 and 15 of /proc/PID/stat, counted after the ")" that ends the command name.
+  sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
 : >"$RESULTS"
 
-# run_benchmark PORT REQUESTS PIPELINE: output in $WORK/benchmark.csv. Runs in the background and
-# waits, so a TERM or INT stops the script at once rather than after the client finishes.
+# run_benchmark PORT REQUESTS PIPELINE [TESTS]: output in $WORK/benchmark.csv. Runs in the
+# background and waits, so a TERM or INT stops the script at once rather than after the client
+# finishes.
 BENCH_PID=""
 run_benchmark() {
   "$REDIS_BENCHMARK" -h 127.0.0.1 -p "$1" -c "$CLIENTS" -d "$VALUE_BYTES" -n "$2" \
-    -t get,set -P "$3" --csv >"$WORK/benchmark.csv" 2>/dev/null &
+    -t "${4:-get,set}" -P "$3" --csv >"$WORK/benchmark.csv" 2>/dev/null &
   BENCH_PID=$!
   local status=0
   wait "$BENCH_PID" || status=$?
@@ -246,17 +259,25 @@ run_benchmark() {
   return "$status"
 }
 
+# bench_once NAME PORT SERVER_PID PIPELINE ROUND: one redis-benchmark run per test (GET, then
+# SET), so that the server's CPU time can be charged to each.
 bench_once() {
-  local name=$1 port=$2 pipeline=$3 round=$4 out
-  run_benchmark "$port" "$REQUESTS" "$pipeline" || die "redis-benchmark failed against $name"
-  out=$(cat "$WORK/benchmark.csv")
-  echo "$out" | tr -d '\r' | awk -F'","' -v s="$name" -v p="$pipeline" -v r="$round" '
-    NR > 1 && NF >= 7 {
-      gsub(/"/, "", $1); gsub(/"/, "", $7)
-      printf "%s,%s,%s,%s,%s,%s,%s\n", s, p, $1, r, $2, $5, $7
-    }' >>"$RESULTS"
-  printf '  round %d  %-6s -P %-3s %s\n' "$round" "$name" "$pipeline" \
-    "$(echo "$out" | tr -d '\r"' | awk -F, 'NR > 1 { printf "%s %s ops/s  ", $1, $2 }')" >&2
+  local name=$1 port=$2 pid=$3 pipeline=$4 round=$5 out test before after line=""
+  for test in get set; do
+    before=$(cpu_ticks "$pid")
+    run_benchmark "$port" "$REQUESTS" "$pipeline" "$test" || die "redis-benchmark failed against $name"
+    after=$(cpu_ticks "$pid")
+    out=$(cat "$WORK/benchmark.csv")
+    echo "$out" | tr -d '\r' | awk -F'","' -v s="$name" -v p="$pipeline" -v r="$round" \
+      -v cpu=$((after - before)) -v hz="$CLOCK_TICKS" -v n="$REQUESTS" '
+      NR > 1 && NF >= 7 {
+        gsub(/"/, "", $1); gsub(/"/, "", $7)
+        printf "%s,%s,%s,%s,%s,%s,%s,%.3f\n", s, p, $1, r, $2, $5, $7, cpu * 1e6 / hz / n
+      }' >>"$RESULTS"
+    line+="$(echo "$out" | tr -d '\r"' | awk -F, 'NR > 1 { printf "%s %s ops/s", $1, $2 }')"
+    line+=" $(awk -v c=$((after - before)) -v hz="$CLOCK_TICKS" -v n="$REQUESTS" 'BEGIN { printf "%.2f", c * 1e6 / hz / n }') µs CPU/req  "
+  done
+  printf '  round %d  %-6s -P %-3s %s\n' "$round" "$name" "$pipeline" "$line" >&2
 }
 
 machine() {
@@ -274,11 +295,13 @@ machine() {
 JAVA_VERSION_LINE=""
 PORTS=()
 NAMES=()
+PIDS=()
 for name in $SERVERS; do
   echo "starting $name ..." >&2
   launch "$name"
   NAMES+=("$name")
   PORTS+=("$PORT")
+  PIDS+=("$SERVER_PID")
   if [[ $name == corvid ]]; then
     exe=$(readlink "/proc/$SERVER_PID/exe" || true)
     if [[ "$exe" == */java ]]; then
@@ -301,7 +324,7 @@ echo "throughput: $ROUNDS rounds, -c $CLIENTS -d $VALUE_BYTES -n $REQUESTS -t ge
 for round in $(seq 1 "$ROUNDS"); do
   for pipeline in $PIPELINES; do
     for i in "${!NAMES[@]}"; do
-      bench_once "${NAMES[$i]}" "${PORTS[$i]}" "$pipeline" "$round"
+      bench_once "${NAMES[$i]}" "${PORTS[$i]}" "${PIDS[$i]}" "$pipeline" "$round"
     done
   done
 done
@@ -323,18 +346,20 @@ throughput_table() {
       key = $3 SUBSEP $2
       if (!(key in seen)) { seen[key] = 1; order[++rows] = key }
       rps[$1, key] = rps[$1, key] " " $5; p50[$1, key] = p50[$1, key] " " $6; p99[$1, key] = p99[$1, key] " " $7
+      cpu[$1, key] = cpu[$1, key] " " $8
     }
     END {
-      print "| test | -P | Corvid ops/s | Redis ops/s | ratio | Corvid p50 ms | Redis p50 ms | ratio | Corvid p99 ms | Redis p99 ms | ratio |"
-      print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+      print "| test | -P | Corvid ops/s | Redis ops/s | ratio | Corvid p50 ms | Redis p50 ms | ratio | Corvid p99 ms | Redis p99 ms | ratio | Corvid CPU µs/req | Redis CPU µs/req | ratio |"
+      print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
       for (i = 1; i <= rows; i++) {
         key = order[i]; split(key, part, SUBSEP)
         c = (("corvid", key) in rps) ? median(rps["corvid", key]) : ""; r = (("redis", key) in rps) ? median(rps["redis", key]) : ""
         c50 = (("corvid", key) in p50) ? median(p50["corvid", key]) : ""; r50 = (("redis", key) in p50) ? median(p50["redis", key]) : ""
         c99 = (("corvid", key) in p99) ? median(p99["corvid", key]) : ""; r99 = (("redis", key) in p99) ? median(p99["redis", key]) : ""
-        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", part[1], part[2],
+        ccpu = (("corvid", key) in cpu) ? median(cpu["corvid", key]) : ""; rcpu = (("redis", key) in cpu) ? median(cpu["redis", key]) : ""
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", part[1], part[2],
           show(c, "%.0f"), show(r, "%.0f"), ratio(c, r), show(c50, "%.3f"), show(r50, "%.3f"), ratio(c50, r50),
-          show(c99, "%.3f"), show(r99, "%.3f"), ratio(c99, r99)
+          show(c99, "%.3f"), show(r99, "%.3f"), ratio(c99, r99), show(ccpu, "%.2f"), show(rcpu, "%.2f"), ratio(ccpu, rcpu)
       }
     }'
 }
@@ -386,7 +411,7 @@ COMMAND="bench/redis-compare.sh${ORIGINAL_ARGS:+ $ORIGINAL_ARGS}"
 report() {
   echo "Date: $STAMP. Machine: $MACHINE."
   echo "Command: \`$COMMAND\`$([[ " $SERVERS " == *" corvid "* ]] && echo " with CORVID_CMD='$CORVID_CMD'")."
-  echo "redis-benchmark -c $CLIENTS -d $VALUE_BYTES -n $REQUESTS -t get,set after an untimed warm-up of $WARMUP_REQUESTS requests per test; medians of $ROUNDS alternating rounds; ratio = Corvid/Redis (ops/s: higher is better for Corvid; latency: lower is)."
+  echo "redis-benchmark -c $CLIENTS -d $VALUE_BYTES -n $REQUESTS -t get, then -t set, after an untimed warm-up of $WARMUP_REQUESTS requests per test; medians of $ROUNDS alternating rounds; ratio = Corvid/Redis (ops/s: higher is better for Corvid; latency and CPU: lower is). CPU µs/req: the server process's user + system CPU time over the run / requests (/proc/PID/stat), the figure least disturbed by other load."
   echo
   echo "$THROUGHPUT"
   if [[ -n "$MEMORY_TABLE" ]]; then

@@ -160,6 +160,17 @@ public final class Request {
     arenaUsed += n;
   }
 
+  /**
+   * Moves {@code n} readable bytes of {@code in} to the start of the arena (empty before). Uses
+   * {@code readBytes}, not {@code getBytes}: on a direct buffer without Unsafe, Netty's {@code
+   * getBytes} duplicates the NIO buffer, an allocation per call.
+   */
+  void copyRaw(io.netty.buffer.ByteBuf in, int n) {
+    ensureArena(n, n);
+    in.readBytes(arena, 0, n);
+    arenaUsed = n;
+  }
+
   /** Records an argument that is already in the arena (inline commands are split in place). */
   void addSlice(int off, int len) {
     ensureSlots();

@@ -32,7 +32,10 @@ final class ParseHarness {
   }
 
   static List<String> parseChunks(RespLimits limits, boolean direct, List<byte[]> chunks) {
-    RequestParser parser = new RequestParser(limits);
+    return parseChunks(new RequestParser(limits), direct, chunks);
+  }
+
+  static List<String> parseChunks(RequestParser parser, boolean direct, List<byte[]> chunks) {
     Request request = new Request();
     List<String> out = new ArrayList<>();
     ByteBuf buf = direct ? Unpooled.directBuffer() : Unpooled.buffer();

@@ -17,7 +17,8 @@ import java.util.List;
  * <p>Invariants checked for every input: the only exception is {@link ProtocolException}; every
  * call that had bytes consumes all of them or completes a request after consuming at least one;
  * every argument lies inside the arena and the arguments of a request hold no more bytes than the
- * request consumed; and the result does not depend on how the input was split into reads.
+ * request consumed; the result does not depend on how the input was split into reads; and it is the
+ * same with and without the parser's fast path for whole requests.
  */
 class RequestParserFuzzTest {
   /** Most parse calls for one input: each consumes a byte or more, so this is never reached. */
@@ -35,13 +36,15 @@ class RequestParserFuzzTest {
     int chunk = data.consumeInt(1, 8);
     byte[] input = data.consumeRemainingAsBytes();
 
-    List<String> whole = run(limits, input, input.length);
-    List<String> chunked = run(limits, input, chunk);
+    List<String> whole = run(limits, input, input.length, true);
+    List<String> chunked = run(limits, input, chunk, true);
     assertThat(chunked).isEqualTo(whole);
+    // The fast path for whole requests must not change any result: compare with the state machine alone.
+    assertThat(run(limits, input, input.length, false)).isEqualTo(whole);
   }
 
-  private static List<String> run(RespLimits limits, byte[] input, int chunk) {
-    RequestParser parser = new RequestParser(limits);
+  private static List<String> run(RespLimits limits, byte[] input, int chunk, boolean fastPath) {
+    RequestParser parser = new RequestParser(limits, fastPath);
     Request request = new Request();
     ByteBuf in = Unpooled.buffer(input.length);
     List<String> results = new ArrayList<>();
