@@ -157,6 +157,12 @@ class LimitsIT {
     } finally {
       admin.call("CONFIG", "SET", "client-output-buffer-limit", "pubsub 32mb 8mb 60");
     }
+    // The server logs before it closes, but its output reaches this JVM through a reader thread.
+    long logDeadline = System.currentTimeMillis() + 10_000;
+    while (System.currentTimeMillis() < logDeadline
+        && server.output().stream().noneMatch(l -> l.contains("closed for overcoming of output buffer limits"))) {
+      Thread.sleep(50);
+    }
     assertThat(server.output()).anyMatch(l -> l.contains("closed for overcoming of output buffer limits"));
   }
 
