@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
 /**
- * The near cache against real Redis 7 and its CLIENT TRACKING (Corvid's own CLIENT TRACKING is
- * being built on another branch; these tests will run against it once it lands).
+ * The near cache against real Redis 7 and its CLIENT TRACKING (NearCacheCorvidIT runs the main
+ * case against a Corvid node).
  */
 class NearCacheIT {
   private static RedisProcess redis;

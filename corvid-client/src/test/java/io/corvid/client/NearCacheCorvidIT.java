@@ -1,0 +1,63 @@
+package io.corvid.client;
+
+import static io.corvid.client.ConnectionIT.awaitCondition;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.corvid.client.codec.Codecs;
+import io.corvid.server.testing.ServerProcess;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+
+/** The near cache against a real Corvid node and its own CLIENT TRACKING (NearCacheIT runs the same against Redis 7). */
+class NearCacheCorvidIT {
+  private static ServerProcess corvid;
+
+  @BeforeAll
+  static void start() {
+    corvid = ServerProcess.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    corvid.close();
+  }
+
+  private static String address() {
+    return corvid.host() + ":" + corvid.port();
+  }
+
+  @Test
+  void servesRepeatedReadsLocallyUntilAnotherClientWrites() throws Exception {
+    try (CorvidClient client = CorvidClient.connect(address()); Jedis other = new Jedis(corvid.host(), corvid.port())) {
+      CorvidCache<String, String> cache =
+          client.cache(CacheOptions.of("n1", Codecs.string(), Codecs.string()).nearCache(1000, Duration.ofMinutes(5)));
+      other.set("n1:k", "v1");
+      assertThat(cache.get("k")).isEqualTo("v1");
+      long served = commandsServed(other);
+      for (int i = 0; i < 100; i++) {
+        assertThat(cache.get("k")).isEqualTo("v1");
+      }
+      assertThat(cache.nearCacheHits()).isEqualTo(100);
+      assertThat(commandsServed(other) - served).as("no GET reached the server").isLessThanOrEqualTo(2);
+      other.set("n1:k", "v2");
+      awaitCondition(() -> "v2".equals(cache.get("k")));
+      other.del("n1:k");
+      awaitCondition(() -> cache.get("k") == null);
+      other.set("n1:k", "v3");
+      other.flushAll();
+      awaitCondition(() -> cache.get("k") == null);
+    }
+  }
+
+  private static long commandsServed(Jedis jedis) {
+    for (String line : jedis.info("stats").split("\r\n")) {
+      if (line.startsWith("total_commands_processed:")) {
+        return Long.parseLong(line.substring(line.indexOf(':') + 1));
+      }
+    }
+    throw new AssertionError("no total_commands_processed");
+  }
+}
