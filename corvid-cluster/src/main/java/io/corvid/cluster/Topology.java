@@ -284,6 +284,56 @@ public final class Topology {
     return out;
   }
 
+  /**
+   * The node's role for every slot in one pass (index = slot, value = SlotRole ordinal), and the
+   * primary's member index per slot into {@code primaryIndex} when it is not null.
+   */
+  byte[] rolesOf(NodeId node, int[] primaryIndex) {
+    byte[] out = new byte[SLOT_COUNT];
+    Integer boxed = indexOf.get(node);
+    int i = boxed == null ? Integer.MIN_VALUE : boxed;
+    for (int slot = 0; slot < SLOT_COUNT; slot++) {
+      int base = slot * stride;
+      SlotRole role = SlotRole.NONE;
+      if (owners[base] == i) {
+        role = SlotRole.PRIMARY;
+      } else {
+        for (int k = 1; k < stride; k++) {
+          if (owners[base + k] == i) {
+            role = SlotRole.REPLICA;
+            break;
+          }
+        }
+        if (role == SlotRole.NONE && migrationTo[slot] == i) {
+          role = SlotRole.IMPORTING;
+        }
+      }
+      out[slot] = (byte) role.ordinal();
+      if (primaryIndex != null) {
+        primaryIndex[slot] = owners[base];
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A topology straight from member-index arrays (members sorted by id; owners with stride R+1
+   * and -1 padding; migration arrays with -1 for none). The arrays are taken, not copied.
+   */
+  static Topology ofIndexes(long epoch, int replicaCount, List<Member> sortedMembers, short[] owners,
+      short[] migrationFrom, short[] migrationTo) {
+    return new Topology(epoch, replicaCount, sortedMembers, owners, migrationFrom, migrationTo);
+  }
+
+  /** Member index of the migration source / target of the slot, or -1. */
+  int migrationFromIndex(int slot) {
+    return migrationFrom[slot];
+  }
+
+  int migrationToIndex(int slot) {
+    return migrationTo[slot];
+  }
+
   /** Member index of copy {@code k} of the slot (0 = primary), or -1: for Placement's speed. */
   int ownerIndex(int slot, int k) {
     return k < stride ? owners[slot * stride + k] : NONE;
@@ -386,6 +436,12 @@ public final class Topology {
     } catch (BufferUnderflowException e) {
       throw new IllegalArgumentException("truncated topology", e);
     }
+  }
+
+  /** Same members, owners and migrations; the epochs may differ. */
+  public boolean sameLayoutAs(Topology t) {
+    return replicaCount == t.replicaCount && members.equals(t.members) && Arrays.equals(owners, t.owners)
+        && Arrays.equals(migrationFrom, t.migrationFrom) && Arrays.equals(migrationTo, t.migrationTo);
   }
 
   @Override
