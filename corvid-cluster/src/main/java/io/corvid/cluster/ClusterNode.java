@@ -71,6 +71,7 @@ public final class ClusterNode {
   }
 
   private static final long NEVER = Long.MIN_VALUE / 4;
+  private static final SlotRole[] ROLES = SlotRole.values();
   /** Reports kept for a view not installed yet; one per member of a maximal cluster. */
   static final int MAX_EARLY_REPORTS = Topology.MAX_MEMBERS;
 
@@ -154,7 +155,7 @@ public final class ClusterNode {
   }
 
   public SlotRole role(int slot) {
-    return SlotRole.values()[roles[slot]];
+    return ROLES[roles[slot]];
   }
 
   public boolean isCoordinator() {
@@ -790,17 +791,33 @@ public final class ClusterNode {
     promisedEpoch = Math.max(promisedEpoch, t.epoch());
     highestEpochKnown = Math.max(highestEpochKnown, t.epoch());
     out.add(new Output.TopologyChanged(prev, t));
+    boolean sameIndexes = prev.replicaCount() == t.replicaCount() && prev.members().equals(t.members());
+    BitSet changed = new BitSet(SLOT_COUNT);
+    byte[] newRoles;
     int[] primaryIndex = new int[SLOT_COUNT];
-    byte[] newRoles = t.rolesOf(id, primaryIndex);
+    if (sameIndexes) {
+      // The usual case (a migration wave, a switch): only the slots that differ are looked at.
+      newRoles = roles.clone();
+      for (int s = 0; s < SLOT_COUNT; s++) {
+        if (!t.sameSlotIndexes(prev, s)) {
+          changed.set(s);
+          newRoles[s] = (byte) t.role(s, id).ordinal();
+          primaryIndex[s] = t.ownerIndex(s, 0);
+        }
+      }
+    } else {
+      newRoles = t.rolesOf(id, primaryIndex);
+      changed.set(0, SLOT_COUNT);
+    }
     int replica = SlotRole.REPLICA.ordinal();
     int importing = SlotRole.IMPORTING.ordinal();
-    SlotRole[] all = SlotRole.values();
+    SlotRole[] all = ROLES;
     int[] prevToNew = new int[prev.members().size()];
     for (int x = 0; x < prevToNew.length; x++) {
       Member m = prev.members().get(x);
       prevToNew[x] = t.contains(m.id()) ? indexIn(t, m.id()) : -1;
     }
-    for (int s = 0; s < SLOT_COUNT; s++) {
+    for (int s = changed.nextSetBit(0); s >= 0; s = changed.nextSetBit(s + 1)) {
       byte before = roles[s];
       byte after = newRoles[s];
       boolean primaryChanged = false;
@@ -825,7 +842,7 @@ public final class ClusterNode {
     // Acks of nodes that no longer follow a slot this node leads are void (if such a node comes
     // back later, its old ack must not count for WAIT).
     if (!acks.isEmpty()) {
-      for (int s = 0; s < SLOT_COUNT; s++) {
+      for (int s = changed.nextSetBit(0); s >= 0; s = changed.nextSetBit(s + 1)) {
         if (newRoles[s] == SlotRole.PRIMARY.ordinal() && !sameFollowers(prev, t, prevToNew, s)) {
           for (Map.Entry<NodeId, long[]> e : acks.entrySet()) {
             if (e.getValue()[s] >= 0 && t.role(s, e.getKey()) == SlotRole.NONE) {

@@ -325,6 +325,13 @@ public final class Topology {
     return new Topology(epoch, replicaCount, sortedMembers, owners, migrationFrom, migrationTo);
   }
 
+  /** Whether the slot's owners and migration are the same index-for-index (same stride). */
+  boolean sameSlotIndexes(Topology other, int slot) {
+    int base = slot * stride;
+    return Arrays.equals(owners, base, base + stride, other.owners, base, base + stride)
+        && migrationTo[slot] == other.migrationTo[slot] && migrationFrom[slot] == other.migrationFrom[slot];
+  }
+
   /** Member index of the migration source / target of the slot, or -1. */
   int migrationFromIndex(int slot) {
     return migrationFrom[slot];
