@@ -792,20 +792,19 @@ public final class ClusterNode {
     highestEpochKnown = Math.max(highestEpochKnown, t.epoch());
     out.add(new Output.TopologyChanged(prev, t));
     boolean sameIndexes = prev.replicaCount() == t.replicaCount() && prev.members().equals(t.members());
-    BitSet changed = new BitSet(SLOT_COUNT);
+    BitSet changed;
     byte[] newRoles;
     int[] primaryIndex = new int[SLOT_COUNT];
     if (sameIndexes) {
       // The usual case (a migration wave, a switch): only the slots that differ are looked at.
       newRoles = roles.clone();
-      for (int s = 0; s < SLOT_COUNT; s++) {
-        if (!t.sameSlotIndexes(prev, s)) {
-          changed.set(s);
-          newRoles[s] = (byte) t.role(s, id).ordinal();
-          primaryIndex[s] = t.ownerIndex(s, 0);
-        }
+      changed = t.changedSlotIndexes(prev);
+      for (int s = changed.nextSetBit(0); s >= 0; s = changed.nextSetBit(s + 1)) {
+        newRoles[s] = (byte) t.role(s, id).ordinal();
+        primaryIndex[s] = t.ownerIndex(s, 0);
       }
     } else {
+      changed = new BitSet(SLOT_COUNT);
       newRoles = t.rolesOf(id, primaryIndex);
       changed.set(0, SLOT_COUNT);
     }
