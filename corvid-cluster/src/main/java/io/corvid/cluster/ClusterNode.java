@@ -816,6 +816,7 @@ public final class ClusterNode {
       Member m = prev.members().get(x);
       prevToNew[x] = t.contains(m.id()) ? indexIn(t, m.id()) : -1;
     }
+    long[][] ackArrays = null;
     for (int s = changed.nextSetBit(0); s >= 0; s = changed.nextSetBit(s + 1)) {
       byte before = roles[s];
       byte after = newRoles[s];
@@ -831,7 +832,10 @@ public final class ClusterNode {
           localOffset[s] = -1;
         }
         if (after == SlotRole.PRIMARY.ordinal() || before == SlotRole.PRIMARY.ordinal()) {
-          for (long[] a : acks.values()) {
+          if (ackArrays == null) {
+            ackArrays = acks.values().toArray(new long[0][]);
+          }
+          for (long[] a : ackArrays) {
             a[s] = -1;
           }
         }
@@ -852,9 +856,11 @@ public final class ClusterNode {
       }
     }
     migratingAsPrimary.clear();
-    for (Migration m : t.migrations()) {
-      if (newRoles[m.slot()] == SlotRole.PRIMARY.ordinal()) {
-        migratingAsPrimary.set(m.slot());
+    if (t.migrationCount() > 0) {
+      for (int s = 0; s < SLOT_COUNT; s++) {
+        if (t.migrationToIndex(s) >= 0 && newRoles[s] == SlotRole.PRIMARY.ordinal()) {
+          migratingAsPrimary.set(s);
+        }
       }
     }
     for (int s = paused.nextSetBit(0); s >= 0; s = paused.nextSetBit(s + 1)) {

@@ -127,6 +127,20 @@ public final class Topology {
 
   /** The topology of a node that knows nothing yet: epoch 0, no members, no slot assigned. */
   public static Topology empty(int replicaCount) {
+    if (replicaCount >= 0 && replicaCount <= MAX_REPLICAS) {
+      Topology t = EMPTY[replicaCount];
+      if (t == null) {
+        t = newEmpty(replicaCount);
+        EMPTY[replicaCount] = t; // immutable: a benign race at worst builds it twice
+      }
+      return t;
+    }
+    return newEmpty(replicaCount);
+  }
+
+  private static final Topology[] EMPTY = new Topology[MAX_REPLICAS + 1];
+
+  private static Topology newEmpty(int replicaCount) {
     short[] owners = new short[SLOT_COUNT * (replicaCount + 1)];
     Arrays.fill(owners, NONE);
     short[] none = new short[SLOT_COUNT];
