@@ -59,6 +59,18 @@ public record NodeId(String hex) implements Comparable<NodeId> {
     return hex.compareTo(o.hex);
   }
 
+  // Explicit (the same values as the record's generated ones): ids are compared and hashed on
+  // every hot path of the core and the simulator.
+  @Override
+  public boolean equals(Object o) {
+    return this == o || (o instanceof NodeId other && hex.equals(other.hex));
+  }
+
+  @Override
+  public int hashCode() {
+    return hex.hashCode();
+  }
+
   @Override
   public String toString() {
     return hex;

@@ -200,9 +200,8 @@ public final class Placement {
     }
 
     Topology run(long epoch) {
-      Topology.Builder b = Topology.builder(epoch, replicaCount, members);
       if (n == 0) {
-        return b.build();
+        return Topology.builder(epoch, replicaCount, members).build();
       }
       holders = new int[SLOT_COUNT * k];
       Arrays.fill(holders, -1);
@@ -220,17 +219,23 @@ public final class Placement {
       balanceCopies();
       int[] primary = choosePrimaries(primaryQuota);
 
+      // Straight to member indexes (members are sorted by id, as Topology numbers them).
+      int stride = replicaCount + 1;
+      short[] owners = new short[SLOT_COUNT * stride];
+      Arrays.fill(owners, (short) -1);
       for (int s = 0; s < SLOT_COUNT; s++) {
-        List<NodeId> replicas = new ArrayList<>(k - 1);
         int base = s * k;
+        int out = s * stride;
+        owners[out++] = (short) primary[s];
         for (int p = 0; p < k; p++) {
           if (holders[base + p] != primary[s]) {
-            replicas.add(members.get(holders[base + p]).id());
+            owners[out++] = (short) holders[base + p];
           }
         }
-        b.owners(s, members.get(primary[s]).id(), replicas);
       }
-      return b.build();
+      short[] noMigration = new short[SLOT_COUNT];
+      Arrays.fill(noMigration, (short) -1);
+      return Topology.ofIndexes(epoch, replicaCount, members, owners, noMigration, noMigration.clone());
     }
 
     void keepPrevious() {

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -126,6 +127,20 @@ public final class Topology {
 
   /** The topology of a node that knows nothing yet: epoch 0, no members, no slot assigned. */
   public static Topology empty(int replicaCount) {
+    if (replicaCount >= 0 && replicaCount <= MAX_REPLICAS) {
+      Topology t = EMPTY[replicaCount];
+      if (t == null) {
+        t = newEmpty(replicaCount);
+        EMPTY[replicaCount] = t; // immutable: a benign race at worst builds it twice
+      }
+      return t;
+    }
+    return newEmpty(replicaCount);
+  }
+
+  private static final Topology[] EMPTY = new Topology[MAX_REPLICAS + 1];
+
+  private static Topology newEmpty(int replicaCount) {
     short[] owners = new short[SLOT_COUNT * (replicaCount + 1)];
     Arrays.fill(owners, NONE);
     short[] none = new short[SLOT_COUNT];
@@ -284,6 +299,96 @@ public final class Topology {
     return out;
   }
 
+  /**
+   * The node's role for every slot in one pass (index = slot, value = SlotRole ordinal), and the
+   * primary's member index per slot into {@code primaryIndex} when it is not null.
+   */
+  byte[] rolesOf(NodeId node, int[] primaryIndex) {
+    byte[] out = new byte[SLOT_COUNT];
+    Integer boxed = indexOf.get(node);
+    int i = boxed == null ? Integer.MIN_VALUE : boxed;
+    for (int slot = 0; slot < SLOT_COUNT; slot++) {
+      int base = slot * stride;
+      SlotRole role = SlotRole.NONE;
+      if (owners[base] == i) {
+        role = SlotRole.PRIMARY;
+      } else {
+        for (int k = 1; k < stride; k++) {
+          if (owners[base + k] == i) {
+            role = SlotRole.REPLICA;
+            break;
+          }
+        }
+        if (role == SlotRole.NONE && migrationTo[slot] == i) {
+          role = SlotRole.IMPORTING;
+        }
+      }
+      out[slot] = (byte) role.ordinal();
+      if (primaryIndex != null) {
+        primaryIndex[slot] = owners[base];
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A topology straight from member-index arrays (members sorted by id; owners with stride R+1
+   * and -1 padding; migration arrays with -1 for none). The arrays are taken, not copied.
+   */
+  static Topology ofIndexes(long epoch, int replicaCount, List<Member> sortedMembers, short[] owners,
+      short[] migrationFrom, short[] migrationTo) {
+    return new Topology(epoch, replicaCount, sortedMembers, owners, migrationFrom, migrationTo);
+  }
+
+  /** Whether the slot's owners and migration are the same index-for-index (same stride). */
+  boolean sameSlotIndexes(Topology other, int slot) {
+    int base = slot * stride;
+    for (int p = 0; p < stride; p++) {
+      if (owners[base + p] != other.owners[base + p]) {
+        return false;
+      }
+    }
+    return migrationTo[slot] == other.migrationTo[slot] && migrationFrom[slot] == other.migrationFrom[slot];
+  }
+
+  /**
+   * The slots whose owners or migration differ from {@code other}'s, by member index; both must
+   * have the same replica count. Uses vectorized mismatch scans rather than a test per slot.
+   */
+  BitSet changedSlotIndexes(Topology other) {
+    if (other.stride != stride) {
+      throw new IllegalArgumentException("different replica counts");
+    }
+    BitSet changed = new BitSet(SLOT_COUNT);
+    markMismatches(owners, other.owners, stride, changed);
+    markMismatches(migrationTo, other.migrationTo, 1, changed);
+    markMismatches(migrationFrom, other.migrationFrom, 1, changed);
+    return changed;
+  }
+
+  private static void markMismatches(short[] a, short[] b, int stride, BitSet changed) {
+    int len = a.length;
+    int from = 0;
+    while (from < len) {
+      int m = Arrays.mismatch(a, from, len, b, from, len);
+      if (m < 0) {
+        return;
+      }
+      int slot = (from + m) / stride;
+      changed.set(slot);
+      from = (slot + 1) * stride;
+    }
+  }
+
+  /** Member index of the migration source / target of the slot, or -1. */
+  int migrationFromIndex(int slot) {
+    return migrationFrom[slot];
+  }
+
+  int migrationToIndex(int slot) {
+    return migrationTo[slot];
+  }
+
   /** Member index of copy {@code k} of the slot (0 = primary), or -1: for Placement's speed. */
   int ownerIndex(int slot, int k) {
     return k < stride ? owners[slot * stride + k] : NONE;
@@ -386,6 +491,12 @@ public final class Topology {
     } catch (BufferUnderflowException e) {
       throw new IllegalArgumentException("truncated topology", e);
     }
+  }
+
+  /** Same members, owners and migrations; the epochs may differ. */
+  public boolean sameLayoutAs(Topology t) {
+    return replicaCount == t.replicaCount && members.equals(t.members) && Arrays.equals(owners, t.owners)
+        && Arrays.equals(migrationFrom, t.migrationFrom) && Arrays.equals(migrationTo, t.migrationTo);
   }
 
   @Override
