@@ -25,9 +25,13 @@ import org.junit.jupiter.api.Test;
  */
 class PublishedHitRatiosTest {
 
-  /** Caffeine's random admission moves arc/OLTP by up to about ±0.4 points between replays. */
-  private static final double CAFFEINE_TOLERANCE_POINTS = 0.5;
-  private static final int CAFFEINE_REPLAYS = 3;
+  /**
+   * Caffeine's random admission moves arc/OLTP at 1000 entries by more than ±0.5 points between
+   * replays (a median of 3 came out 0.53 under the recorded figure in one CI run); a wrongly set
+   * up replay (weighted, another capacity, no admission) is off by several points.
+   */
+  private static final double CAFFEINE_TOLERANCE_POINTS = 1.0;
+  private static final int CAFFEINE_REPLAYS = 5;
 
   private static final Map<String, Trace> LOADED = new HashMap<>();
 
