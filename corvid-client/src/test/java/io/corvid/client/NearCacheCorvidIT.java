@@ -36,12 +36,12 @@ class NearCacheCorvidIT {
           client.cache(CacheOptions.of("n1", Codecs.string(), Codecs.string()).nearCache(1000, Duration.ofMinutes(5)));
       other.set("n1:k", "v1");
       assertThat(cache.get("k")).isEqualTo("v1");
-      long served = commandsServed(other);
+      long served = NearCacheIT.commandsServed(other);
       for (int i = 0; i < 100; i++) {
         assertThat(cache.get("k")).isEqualTo("v1");
       }
       assertThat(cache.nearCacheHits()).isEqualTo(100);
-      assertThat(commandsServed(other) - served).as("no GET reached the server").isLessThanOrEqualTo(2);
+      assertThat(NearCacheIT.commandsServed(other) - served).as("no GET reached the server").isLessThanOrEqualTo(2);
       other.set("n1:k", "v2");
       awaitCondition(() -> "v2".equals(cache.get("k")));
       other.del("n1:k");
@@ -50,14 +50,5 @@ class NearCacheCorvidIT {
       other.flushAll();
       awaitCondition(() -> cache.get("k") == null);
     }
-  }
-
-  private static long commandsServed(Jedis jedis) {
-    for (String line : jedis.info("stats").split("\r\n")) {
-      if (line.startsWith("total_commands_processed:")) {
-        return Long.parseLong(line.substring(line.indexOf(':') + 1));
-      }
-    }
-    throw new AssertionError("no total_commands_processed");
   }
 }

@@ -165,7 +165,7 @@ class NearCacheIT {
     }
   }
 
-  private static long commandsServed(Jedis jedis) {
+  static long commandsServed(Jedis jedis) {
     for (String line : jedis.info("stats").split("\r\n")) {
       if (line.startsWith("total_commands_processed:")) {
         return Long.parseLong(line.substring(line.indexOf(':') + 1)) ;

@@ -111,15 +111,7 @@ final class JdbcStore implements AutoCloseable {
         }
       }
       try (PreparedStatement ps = conn.prepareStatement(sql.toString())) {
-        int i = 1;
-        bind(ps, i++, id, spec.keyColumn());
-        for (String c : cols) {
-          bind(ps, i++, columns.get(c), c);
-        }
-        if (v != null) {
-          ps.setLong(i, version);
-        }
-        return ps.executeUpdate() > 0;
+        return bindRow(ps, id, cols, columns, v, version).executeUpdate() > 0;
       }
     }
     // Portable form: a guarded UPDATE, then an INSERT when no row exists at all.
@@ -166,15 +158,7 @@ final class JdbcStore implements AutoCloseable {
     }
     sql.append(") VALUES (?").append(", ?".repeat(cols.size() + (v != null ? 1 : 0))).append(")");
     try (PreparedStatement ps = conn.prepareStatement(sql.toString())) {
-      int i = 1;
-      bind(ps, i++, id, spec.keyColumn());
-      for (String c : cols) {
-        bind(ps, i++, columns.get(c), c);
-      }
-      if (v != null) {
-        ps.setLong(i, version);
-      }
-      return ps.executeUpdate() > 0;
+      return bindRow(ps, id, cols, columns, v, version).executeUpdate() > 0;
     }
   }
 
@@ -191,6 +175,20 @@ final class JdbcStore implements AutoCloseable {
       }
       return ps.executeUpdate() > 0;
     }
+  }
+
+  /** Binds the key, then each column's value, then the version if the store has a version column. */
+  private PreparedStatement bindRow(PreparedStatement ps, String id, List<String> cols, Map<String, String> columns,
+      String versionColumn, long version) throws SQLException {
+    int i = 1;
+    bind(ps, i++, id, spec.keyColumn());
+    for (String c : cols) {
+      bind(ps, i++, columns.get(c), c);
+    }
+    if (versionColumn != null) {
+      ps.setLong(i, version);
+    }
+    return ps;
   }
 
   private void bind(PreparedStatement ps, int i, String value, String column) throws SQLException {
