@@ -232,24 +232,18 @@ public final class ClusterService implements Receiver {
 
   private long dropSlot(int slot) {
     long dropped = 0;
-    List<byte[]> batch = new ArrayList<>();
     while (true) {
-      batch.clear();
+      int n;
       node.lock().lock();
       try {
-        node.keyspace().keysInSlot(slot, DROP_KEYS_PER_LOCK,
-            (key, off, len, type) -> batch.add(java.util.Arrays.copyOfRange(key, off, off + len)));
-        for (byte[] k : batch) {
-          if (node.keyspace().delete(0, k, 0, k.length)) {
-            dropped++;
-          }
-        }
+        n = node.keyspace().dropSlot(slot, DROP_KEYS_PER_LOCK);
       } finally {
         node.lock().unlock();
       }
-      if (batch.size() < DROP_KEYS_PER_LOCK) {
+      if (n == 0) {
         return dropped;
       }
+      dropped += n;
     }
   }
 
