@@ -22,8 +22,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * {@link ClientGetBenchmark}'s Corvid method and one of its Lettuce twin, in alternating order
  * (Corvid first in odd rounds, Lettuce first in even ones), so that a machine whose load drifts
  * weighs on both alike. Prints each round's scores and ratio, then the median ratio with the
- * spread of the rounds, the CPU time of the benchmark JVM per GET ({@link CpuPerOp}, median of
- * the iterations) and its ratio, the load average before and after, and, with {@code --gc}, the
+ * spread of the rounds, the CPU time of the benchmark JVM's Java threads per GET ({@link
+ * CpuPerOp}, median of the iterations) and its ratio, the load average before and after, and, with {@code --gc}, the
  * bytes allocated per GET ({@code gc.alloc.rate.norm}).
  *
  * <pre>
@@ -81,7 +81,7 @@ public final class ClientCompare {
         Measured lettuce = corvidFirst ? second : first;
         // Throughput: higher is better; average time: lower is better. Ratio > 1 = Corvid faster.
         ratios[r] = pair.startsWith("singleThread") ? lettuce.score / corvid.score : corvid.score / lettuce.score;
-        // CPU per GET of the whole client JVM: lower is better; ratio > 1 = Corvid cheaper.
+        // CPU per GET of the client JVM's Java threads: lower is better; ratio > 1 = Corvid cheaper.
         cpuRatios[r] = lettuce.cpuNanos / corvid.cpuNanos;
         report.add(String.format(Locale.ROOT, "| %d | %s | %s | %s | %.3f | %.2f | %.2f | %.3f |%s", r + 1,
             corvidFirst ? "C,L" : "L,C", corvid, lettuce, ratios[r], corvid.cpuNanos / 1000, lettuce.cpuNanos / 1000,

@@ -38,8 +38,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * The key holds a 100-byte value. Scores: {@code singleThread*} in microseconds per GET,
  * {@code sixteenThreads*} in GETs per second (all threads together). Each measurement iteration
- * also prints the CPU time of the whole benchmark JVM (caller threads, the client's event loops,
- * GC) per GET ({@link CpuPerOp}): on a shared machine that is the steadier figure.
+ * also prints the CPU time of the JVM's Java threads (caller threads, the client's event loops;
+ * not JIT or GC) per GET ({@link CpuPerOp}): on a shared machine that is the steadier figure.
  * {@link ClientCompare} runs the Corvid and Lettuce twins interleaved.
  */
 @Warmup(iterations = 3, time = 3)
@@ -82,12 +82,12 @@ public class ClientGetBenchmark {
   @Setup(Level.Iteration)
   public void iterationStart() {
     iterationOps = ops();
-    iterationCpu = CpuPerOp.processCpuNanos();
+    iterationCpu = CpuPerOp.javaThreadsCpuNanos();
   }
 
   @TearDown(Level.Iteration)
   public void iterationEnd(BenchmarkParams benchmark, IterationParams iteration) {
-    long cpu = CpuPerOp.processCpuNanos() - iterationCpu;
+    long cpu = CpuPerOp.javaThreadsCpuNanos() - iterationCpu;
     if (iteration.getType() == IterationType.MEASUREMENT) {
       String name = benchmark.getBenchmark();
       CpuPerOp.report(name.substring(name.lastIndexOf('.') + 1), cpu, ops() - iterationOps);

@@ -3,6 +3,7 @@ package io.corvid.bench.client;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,9 +22,23 @@ final class CpuPerOp {
 
   private CpuPerOp() {}
 
-  /** CPU time of every thread of this JVM so far (the client's event loops included). */
-  static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  /**
+   * CPU time so far of this JVM's live Java threads: the benchmark's threads and the client's I/O
+   * threads, without the JIT compiler and GC threads (which are not Java threads to the
+   * ThreadMXBean). JIT work goes on long after a short warmup on a loaded machine and would
+   * swamp the figure; garbage collection is what the allocation per op ({@code -prof gc}) stands
+   * for.
+   */
+  static long javaThreadsCpuNanos() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (long id : threads.getAllThreadIds()) {
+      long t = threads.getThreadCpuTime(id);
+      if (t > 0) {
+        sum += t;
+      }
+    }
+    return sum;
   }
 
   /** CPU time of the calling thread so far. */
