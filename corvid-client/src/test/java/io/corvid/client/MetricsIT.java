@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.corvid.client.codec.Codecs;
 import io.corvid.client.metrics.CorvidMetrics;
-import io.corvid.server.testing.ServerProcess;
+import io.corvid.server.testing.NodePerClass;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -15,29 +15,18 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every counter CorvidMetrics publishes, driven through a real Corvid node and read back from a
  * Micrometer registry (redirects are counted against a real cluster in CorvidClusterIT).
  */
 class MetricsIT {
-  private static ServerProcess corvid;
-
-  @BeforeAll
-  static void start() {
-    corvid = ServerProcess.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    corvid.close();
-  }
+  @RegisterExtension static final NodePerClass corvid = new NodePerClass();
 
   private static String address() {
-    return corvid.host() + ":" + corvid.port();
+    return corvid.address();
   }
 
   private static double counter(MeterRegistry registry, String name, String cache) {

@@ -4,29 +4,18 @@ import static io.corvid.client.ConnectionIT.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.corvid.client.codec.Codecs;
-import io.corvid.server.testing.ServerProcess;
+import io.corvid.server.testing.NodePerClass;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 
 /** The near cache against a real Corvid node and its own CLIENT TRACKING (NearCacheIT runs the same against Redis 7). */
 class NearCacheCorvidIT {
-  private static ServerProcess corvid;
-
-  @BeforeAll
-  static void start() {
-    corvid = ServerProcess.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    corvid.close();
-  }
+  @RegisterExtension static final NodePerClass corvid = new NodePerClass();
 
   private static String address() {
-    return corvid.host() + ":" + corvid.port();
+    return corvid.address();
   }
 
   @Test

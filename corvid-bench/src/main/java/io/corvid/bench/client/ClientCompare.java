@@ -62,7 +62,7 @@ public final class ClientCompare {
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
-    String loadBefore = loadAverage();
+    String loadBefore = CpuPerOp.loadAverage();
     List<String> report = new ArrayList<>();
     for (String pair : pairs) {
       double[] ratios = new double[rounds];
@@ -100,7 +100,7 @@ public final class ClientCompare {
           cpuSorted[cpuSorted.length / 2], cpuSorted[0], cpuSorted[cpuSorted.length - 1]));
     }
     report.add("");
-    report.add("load average before: " + loadBefore + "; after: " + loadAverage());
+    report.add("load average before: " + loadBefore + "; after: " + CpuPerOp.loadAverage());
     System.out.println();
     report.forEach(System.out::println);
   }
@@ -143,10 +143,5 @@ public final class ClientCompare {
     Files.delete(cpuReport);
     return new Measured(primary.getScore(), primary.getScoreError(), cpu.length == 0 ? Double.NaN : cpu[cpu.length / 2],
         alloc == null ? Double.NaN : alloc.getScore());
-  }
-
-  private static String loadAverage() throws IOException {
-    String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-    return f[0] + " " + f[1] + " " + f[2];
   }
 }

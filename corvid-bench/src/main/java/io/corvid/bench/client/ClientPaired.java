@@ -4,9 +4,6 @@ import io.corvid.client.CorvidClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -59,7 +56,7 @@ public final class ClientPaired {
         if (!corvid.sync().get(KEY).equals(lettuce.get(KEY))) {
           throw new IllegalStateException("the two clients disagree");
         }
-        String loadBefore = loadAverage();
+        String loadBefore = CpuPerOp.loadAverage();
         List<String> report = new ArrayList<>();
         for (int threads : new int[] {1, 16}) {
           ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -110,7 +107,7 @@ public final class ClientPaired {
             pool.shutdownNow();
           }
         }
-        System.out.println("load average before: " + loadBefore + "; after: " + loadAverage());
+        System.out.println("load average before: " + loadBefore + "; after: " + CpuPerOp.loadAverage());
       } finally {
         lettuceClient.shutdown();
       }
@@ -147,10 +144,5 @@ public final class ClientPaired {
     double[] s = values.clone();
     Arrays.sort(s);
     return s[(int) Math.min(s.length - 1, Math.round(q * (s.length - 1)))];
-  }
-
-  private static String loadAverage() throws IOException {
-    String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-    return f[0] + " " + f[1] + " " + f[2];
   }
 }

@@ -61,4 +61,10 @@ final class CpuPerOp {
       }
     }
   }
+
+  /** The 1, 5 and 15 minute load averages (/proc/loadavg), to print next to the figures. */
+  static String loadAverage() throws IOException {
+    String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+    return f[0] + " " + f[1] + " " + f[2];
+  }
 }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.corvid.examples.catalogue.ProductCatalogue.Options;
 import io.corvid.examples.catalogue.ProductCatalogue.Summary;
-import io.corvid.server.testing.ServerProcess;
+import io.corvid.server.testing.NodePerClass;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -20,9 +20,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -33,20 +32,10 @@ class ProductCatalogueIT {
   private static final Pattern READ = Pattern.compile("^read (\\d+): product:(\\d+) (hit|miss -> loaded from database|miss -> reloaded from database) ");
   private static final Pattern INVALIDATED = Pattern.compile("^(setup|update): product (\\d+) .* the database -> invalidated product:(\\d+)$");
 
-  private static ServerProcess corvid;
-
-  @BeforeAll
-  static void startCorvid() {
-    corvid = ServerProcess.start();
-  }
-
-  @AfterAll
-  static void stopCorvid() {
-    corvid.close();
-  }
+  @RegisterExtension static final NodePerClass corvid = new NodePerClass();
 
   private static String address() {
-    return corvid.host() + ":" + corvid.port();
+    return corvid.address();
   }
 
   @Test
