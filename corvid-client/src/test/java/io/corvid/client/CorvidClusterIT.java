@@ -3,6 +3,7 @@ package io.corvid.client;
 import static io.corvid.client.ConnectionIT.awaitCondition;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.corvid.client.codec.Codecs;
 import io.corvid.client.connection.HostAndPort;
 import io.corvid.client.metrics.CorvidMetrics;
 import io.corvid.common.SlotHash;
@@ -29,7 +30,8 @@ import redis.clients.jedis.Jedis;
  * 127.0.0.1 (ClusterIT runs the same client against a real Redis Cluster). It does not rely on
  * replication or failover: the last test changes the topology by stopping a node with SIGTERM
  * (it leaves at once, the others take its slots) and starting it again (it takes slots back), so
- * a client that read the topology in between holds a stale slot map and meets real MOVED replies.
+ * a client that read the topology in between holds a stale slot map and meets real MOVED replies
+ * (and drops its near cache on the first).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CorvidClusterIT {
@@ -137,9 +139,20 @@ class CorvidClusterIT {
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
       CorvidMetrics.bind(client, registry);
       assertThat(client.router().nodes()).containsExactlyInAnyOrder(node(0), node(1));
+      // A near cache (CLIENT TRACKING on each node) filled before the topology changes.
+      CorvidCache<String, String> near =
+          client.cache(CacheOptions.of("near", Codecs.string(), Codecs.string()).nearCache(1000, Duration.ofMinutes(5)));
+      for (int i = 0; i < 50; i++) {
+        near.put("k" + i, "v" + i);
+        near.get("k" + i);
+      }
+      assertThat(near.nearCacheSize()).isEqualTo(50);
 
       cluster.restart(2);
       cluster.awaitAgreement(3);
+      // Entries of slots that stayed put are still cached (the nodes' invalidations would drop
+      // only keys of slots that moved), until the client learns of the move.
+      assertThat(near.nearCacheSize()).isPositive();
       // The client still sends every slot to node 0 or 1; those node 2 took back answer MOVED.
       int keys = 1000;
       for (int i = 0; i < keys; i++) {
@@ -147,6 +160,8 @@ class CorvidClusterIT {
       }
       long redirects = client.router().redirects();
       assertThat(redirects).as("MOVED replies followed").isPositive();
+      // A MOVED means another node may now serve what was cached: the whole near cache is dropped.
+      assertThat(near.nearCacheSize()).as("near cache after a MOVED").isZero();
       for (int i = 0; i < keys; i++) {
         assertThat(client.sync().get("moved:" + i)).isEqualTo("v" + i);
       }
