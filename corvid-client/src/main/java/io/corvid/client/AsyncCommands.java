@@ -36,22 +36,23 @@ public final class AsyncCommands {
   }
 
   public CompletableFuture<byte[]> get(byte[] key) {
-    return router.execute(router.slot(key), true, new byte[][] {GET, key}).thenApply(Replies::bytes);
+    return router.execute(router.slot(key), true, new byte[][] {GET, key}, Replies::bytes);
   }
 
   public CompletableFuture<String> get(String key) {
-    return get(utf8(key)).thenApply(Replies::utf8);
+    byte[] k = utf8(key);
+    return router.execute(router.slot(k), true, new byte[][] {GET, k}, Replies::text);
   }
 
   /** SET; completes with true when the value was stored (false when NX or XX prevented it). */
   public CompletableFuture<Boolean> set(byte[] key, byte[] value, SetArgs args) {
     List<Object> parts = new ArrayList<>(List.of("SET", key, value));
     args.appendTo(parts);
-    return router.execute(router.slot(key), false, Command.args(parts.toArray())).thenApply(r -> !(r instanceof RespValue.Null));
+    return router.execute(router.slot(key), false, Command.args(parts.toArray()), Replies::stored);
   }
 
   public CompletableFuture<Boolean> set(byte[] key, byte[] value) {
-    return router.execute(router.slot(key), false, new byte[][] {SET, key, value}).thenApply(r -> !(r instanceof RespValue.Null));
+    return router.execute(router.slot(key), false, new byte[][] {SET, key, value}, Replies::stored);
   }
 
   public CompletableFuture<Boolean> set(String key, String value) {

@@ -82,7 +82,7 @@ public final class CorvidCache<K, V> {
     this.valueCodec = options.valueCodec();
     this.prefix = (options.name() + ":").getBytes(StandardCharsets.UTF_8);
     if (options.nearCacheMaxEntries() > 0) {
-      this.near = new NearCache<>(options.nearCacheMaxEntries(), options.nearCacheTtl());
+      this.near = new NearCache<>(options.nearCacheMaxEntries(), options.nearCacheTtl(), this::localKey);
       client.tracking().register(near, client.router(), sync);
     } else {
       this.near = null;
@@ -121,20 +121,19 @@ public final class CorvidCache<K, V> {
 
   /** The value, or null when absent (or negatively cached). */
   public V get(K key) {
-    byte[] k = keyBytes(key);
     if (near == null) {
-      byte[] raw = sync.await(commands.get(k));
+      byte[] raw = sync.await(commands.get(keyBytes(key)));
       count(raw);
       return decode(raw);
     }
-    ByteBuffer id = ByteBuffer.wrap(k);
+    Object id = NearCache.local(key);
     V cached = near.getIfPresent(id);
     if (cached != null) {
       stats.hits.increment();
       return cached;
     }
     Object token = near.beginFill(id);
-    byte[] raw = sync.await(commands.get(k));
+    byte[] raw = sync.await(commands.get(keyBytes(key)));
     count(raw);
     V v = decode(raw);
     near.completeFill(id, token, v);
@@ -168,7 +167,7 @@ public final class CorvidCache<K, V> {
   /** Stores with {@code ttl} exactly (null: no expiry). */
   public void put(K key, V value, Duration ttl) {
     byte[] v = valueCodec.encode(value);
-    dropNear(keyBytes(key));
+    dropNear(key);
     if (ttl == null) {
       sync.await(commands.set(keyBytes(key), v));
     } else {
@@ -178,7 +177,7 @@ public final class CorvidCache<K, V> {
 
   /** Stores only if the key has no value; true when stored. Default TTL with jitter. */
   public boolean putIfAbsent(K key, V value) {
-    dropNear(keyBytes(key));
+    dropNear(key);
     SetArgs args = SetArgs.ifAbsent();
     Duration ttl = jittered(options.ttl());
     if (ttl != null) {
@@ -189,13 +188,13 @@ public final class CorvidCache<K, V> {
 
   /** True when the key existed. */
   public boolean delete(K key) {
-    dropNear(keyBytes(key));
+    dropNear(key);
     return sync.await(commands.del(keyBytes(key))) == 1;
   }
 
   /** After updating the source of truth: drop the cached value so the next read loads it. */
   public void invalidate(K key) {
-    dropNear(keyBytes(key));
+    dropNear(key);
     sync.await(commands.del(keyBytes(key)));
   }
 
@@ -209,7 +208,7 @@ public final class CorvidCache<K, V> {
    * {@code "41"}); returns the new value.
    */
   public long increment(K key, long delta) {
-    dropNear(keyBytes(key));
+    dropNear(key);
     return sync.await(commands.incrBy(keyBytes(key), delta));
   }
 
@@ -245,24 +244,26 @@ public final class CorvidCache<K, V> {
    * class comment for the single-flight and the lease.
    */
   public V get(K key, Function<? super K, ? extends V> loader) {
-    byte[] k = keyBytes(key);
-    byte[] raw;
-    if (near == null) {
-      raw = sync.await(commands.get(k));
-    } else {
-      ByteBuffer id = ByteBuffer.wrap(k);
-      V cached = near.getIfPresent(id);
+    Object nearId = null;
+    Object token = null;
+    if (near != null) {
+      nearId = NearCache.local(key);
+      V cached = near.getIfPresent(nearId);
       if (cached != null) {
         stats.hits.increment();
         return cached;
       }
-      Object token = near.beginFill(id);
-      raw = sync.await(commands.get(k));
-      near.completeFill(id, token, decode(raw));
+      token = near.beginFill(nearId);
+    }
+    byte[] k = keyBytes(key);
+    byte[] raw = sync.await(commands.get(k));
+    V value = decode(raw);
+    if (near != null) {
+      near.completeFill(nearId, token, value);
     }
     if (raw != null) {
       stats.hits.increment();
-      return decode(raw);
+      return value;
     }
     stats.misses.increment();
     ByteBuffer id = ByteBuffer.wrap(k);
@@ -374,9 +375,34 @@ public final class CorvidCache<K, V> {
   }
 
   /** Our own write: the server's invalidation will follow, but this thread must not read the old value. */
-  private void dropNear(byte[] k) {
+  private void dropNear(K key) {
     if (near != null) {
-      near.invalidate(ByteBuffer.wrap(k));
+      near.invalidateLocal(NearCache.local(key));
+    }
+  }
+
+  /**
+   * The near cache's key for a key as stored on the server ({@code name:} and the encoded key),
+   * or null when it is not one of this cache's (another cache's key, a lease key whose rest the
+   * key codec cannot read).
+   */
+  private Object localKey(ByteBuffer serverKey) {
+    int n = serverKey.remaining();
+    if (n < prefix.length) {
+      return null;
+    }
+    int at = serverKey.position();
+    for (int i = 0; i < prefix.length; i++) {
+      if (serverKey.get(at + i) != prefix[i]) {
+        return null;
+      }
+    }
+    byte[] rest = new byte[n - prefix.length];
+    serverKey.get(at + prefix.length, rest);
+    try {
+      return NearCache.local(keyCodec.decode(rest));
+    } catch (RuntimeException e) {
+      return null;
     }
   }
 

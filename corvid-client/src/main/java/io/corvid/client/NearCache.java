@@ -7,11 +7,20 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The in-process copy of a {@link CorvidCache}'s values: bounded (Caffeine, W-TinyLFU), with a
  * TTL as a safety net, kept coherent by the server's CLIENT TRACKING invalidations
  * ({@link Tracking}).
+ *
+ * <h2>Keys</h2>
+ *
+ * Entries are keyed by the application's own key object (a byte[] key by its content), so a hit
+ * costs no encoding and no allocation. Invalidations name the key as stored on the server; {@code
+ * localKey} maps that back (strip the cache's prefix, decode with the key codec) and returns null
+ * for keys that are not this cache's. That needs a key codec that round-trips: {@code
+ * decode(encode(k))} equals {@code k}, as the stock codecs do.
  *
  * <h2>The fill race</h2>
  *
@@ -24,18 +33,31 @@ import java.util.function.Consumer;
  * connection as the reply, no write after the GET can go unnoticed.
  */
 final class NearCache<V> {
-  private final Cache<ByteBuffer, V> entries;
-  private final ConcurrentHashMap<ByteBuffer, Object> fills = new ConcurrentHashMap<>();
+  private final Cache<Object, V> entries;
+  private final ConcurrentHashMap<Object, Object> fills = new ConcurrentHashMap<>();
+  private final Function<ByteBuffer, Object> localKey;
   final LongAdder hits = new LongAdder();
   final LongAdder invalidations = new LongAdder();
-  /** Called after an invalidation dropped a key: for measuring staleness in tests. */
+  /** Called after a server invalidation dropped a key (its server name): for measuring staleness in tests. */
   volatile Consumer<ByteBuffer> invalidationListener;
 
+  /** A near cache whose local keys are the server's keys (as ByteBuffers). */
   NearCache(long maxEntries, Duration ttl) {
-    this.entries = Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(ttl).build();
+    this(maxEntries, ttl, serverKey -> serverKey);
   }
 
-  V getIfPresent(ByteBuffer key) {
+  /** @param localKey the local key of a server key, or null when it is not one of this cache's */
+  NearCache(long maxEntries, Duration ttl, Function<ByteBuffer, Object> localKey) {
+    this.entries = Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(ttl).build();
+    this.localKey = localKey;
+  }
+
+  /** A key as entries are keyed: byte[] by content (a copy, so later changes to the array do not matter). */
+  static Object local(Object key) {
+    return key instanceof byte[] ? ByteBuffer.wrap(((byte[]) key).clone()) : key;
+  }
+
+  V getIfPresent(Object key) {
     V v = entries.getIfPresent(key);
     if (v != null) {
       hits.increment();
@@ -43,13 +65,13 @@ final class NearCache<V> {
     return v;
   }
 
-  Object beginFill(ByteBuffer key) {
+  Object beginFill(Object key) {
     Object token = new Object();
     fills.put(key, token);
     return token;
   }
 
-  void completeFill(ByteBuffer key, Object token, V value) {
+  void completeFill(Object key, Object token, V value) {
     fills.computeIfPresent(key, (k, current) -> {
       if (current != token) {
         return current;
@@ -61,17 +83,25 @@ final class NearCache<V> {
     });
   }
 
-  /** The key changed on the server (or we changed it): drop it and any fill in progress. */
-  void invalidate(ByteBuffer key) {
+  /** The server says {@code serverKey} changed: drop it and any fill in progress, if it is ours. */
+  void invalidate(ByteBuffer serverKey) {
+    Object key = localKey.apply(serverKey);
+    if (key != null) {
+      invalidateLocal(key);
+    }
+    Consumer<ByteBuffer> l = invalidationListener;
+    if (l != null) {
+      l.accept(serverKey);
+    }
+  }
+
+  /** We changed the key (or the server said so): drop it and any fill in progress. */
+  void invalidateLocal(Object key) {
     fills.compute(key, (k, token) -> {
       entries.invalidate(k);
       return null;
     });
     invalidations.increment();
-    Consumer<ByteBuffer> l = invalidationListener;
-    if (l != null) {
-      l.accept(key);
-    }
   }
 
   /** Everything may be stale (disconnect, failover, FLUSHALL): forget it all. */
@@ -85,7 +115,7 @@ final class NearCache<V> {
     return entries.estimatedSize();
   }
 
-  boolean contains(ByteBuffer key) {
+  boolean contains(Object key) {
     return entries.getIfPresent(key) != null;
   }
 }

@@ -34,6 +34,11 @@ final class Replies {
     return utf8(bytes(v));
   }
 
+  /** SET's reply: OK, or null when NX or XX kept it from storing. */
+  static boolean stored(RespValue v) {
+    return !(v instanceof RespValue.Null);
+  }
+
   static long integer(RespValue v) {
     if (v instanceof RespValue.Int) {
       return ((RespValue.Int) v).value();

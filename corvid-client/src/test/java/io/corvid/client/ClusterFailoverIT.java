@@ -7,8 +7,10 @@ import io.corvid.client.connection.HostAndPort;
 import io.corvid.client.testing.RedisCluster;
 import io.corvid.client.testing.RedisProcess;
 import io.corvid.common.SlotHash;
+import io.corvid.resp.RespValue;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,8 +31,12 @@ class ClusterFailoverIT {
       String key = "failover-key";
       byte[] k = key.getBytes(StandardCharsets.UTF_8);
       client.sync().set(key, "before");
-      // The replica has it before the crash.
-      assertThat(client.sync().command(k, Command.args("WAIT", "1", "5000")).toString()).contains("1");
+      // The replica has it before the crash. On a loaded machine the replica may still be in its
+      // first sync after the cluster was made: WAIT answers 0 until it is, so ask again.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      while (!client.sync().command(k, Command.args("WAIT", "1", "5000")).equals(RespValue.integer(1))) {
+        assertThat(System.nanoTime()).as("the replica acknowledged the write within 90 s").isLessThan(deadline);
+      }
       HostAndPort primary = client.router().primaryOf(SlotHash.slot(k));
       RedisProcess victim = cluster.nodes().stream().filter(p -> p.port() == primary.port()).findFirst().orElseThrow();
       victim.kill();

@@ -60,6 +60,32 @@ class NearCacheTest {
   }
 
   @Test
+  void serverInvalidationsReachEntriesKeyedByTheApplicationsKeys() {
+    // As CorvidCache maps them: the cache's prefix stripped, the rest decoded; not ours: null.
+    NearCache<String> near = new NearCache<>(100, Duration.ofMinutes(1), serverKey -> {
+      String s = StandardCharsets.UTF_8.decode(serverKey.duplicate()).toString();
+      return s.startsWith("c:") ? NearCache.local(s.substring(2)) : null;
+    });
+    near.completeFill("k", near.beginFill("k"), "v");
+    near.invalidate(key("other:k"));
+    assertThat(near.getIfPresent("k")).isEqualTo("v");
+    near.invalidate(key("c:k"));
+    assertThat(near.getIfPresent("k")).isNull();
+  }
+
+  @Test
+  void byteArrayKeysAreComparedByContentAndCopied() {
+    NearCache<String> near = new NearCache<>(100, Duration.ofMinutes(1));
+    byte[] k = "k".getBytes(StandardCharsets.UTF_8);
+    near.completeFill(NearCache.local(k), near.beginFill(NearCache.local(k)), "v");
+    assertThat(near.getIfPresent(NearCache.local("k".getBytes(StandardCharsets.UTF_8)))).isEqualTo("v");
+    k[0] = 'x'; // the caller's array changed after the fill: the entry did not
+    assertThat(near.getIfPresent(NearCache.local("k".getBytes(StandardCharsets.UTF_8)))).isEqualTo("v");
+    near.invalidate(key("k"));
+    assertThat(near.getIfPresent(NearCache.local("k".getBytes(StandardCharsets.UTF_8)))).isNull();
+  }
+
+  @Test
   void isBounded() {
     NearCache<Integer> near = new NearCache<>(100, Duration.ofMinutes(1));
     for (int i = 0; i < 1000; i++) {

@@ -4,7 +4,12 @@ import io.corvid.client.CorvidClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -32,7 +37,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * </pre>
  *
  * The key holds a 100-byte value. Scores: {@code singleThread*} in microseconds per GET,
- * {@code sixteenThreads*} in GETs per second (all threads together).
+ * {@code sixteenThreads*} in GETs per second (all threads together). Each measurement iteration
+ * also prints the CPU time of the JVM's Java threads (caller threads, the client's event loops;
+ * not JIT or GC) per GET ({@link CpuPerOp}): on a shared machine that is the steadier figure.
+ * {@link ClientCompare} runs the Corvid and Lettuce twins interleaved.
  */
 @Warmup(iterations = 3, time = 3)
 @Measurement(iterations = 5, time = 3)
@@ -48,6 +56,43 @@ public class ClientGetBenchmark {
   private RedisClient lettuceClient;
   private StatefulRedisConnection<String, String> lettuceConnection;
   private RedisCommands<String, String> lettuce;
+  private final Queue<Ops> threads = new ConcurrentLinkedQueue<>();
+  private long iterationCpu;
+  private long iterationOps;
+
+  /** GETs done by one benchmark thread (a plain field: only its thread writes it). */
+  @State(Scope.Thread)
+  public static class Ops {
+    long count;
+
+    @Setup(Level.Trial)
+    public void register(ClientGetBenchmark benchmark) {
+      benchmark.threads.add(this);
+    }
+  }
+
+  private long ops() {
+    long n = 0;
+    for (Ops o : threads) {
+      n += o.count;
+    }
+    return n;
+  }
+
+  @Setup(Level.Iteration)
+  public void iterationStart() {
+    iterationOps = ops();
+    iterationCpu = CpuPerOp.javaThreadsCpuNanos();
+  }
+
+  @TearDown(Level.Iteration)
+  public void iterationEnd(BenchmarkParams benchmark, IterationParams iteration) {
+    long cpu = CpuPerOp.javaThreadsCpuNanos() - iterationCpu;
+    if (iteration.getType() == IterationType.MEASUREMENT) {
+      String name = benchmark.getBenchmark();
+      CpuPerOp.report(name.substring(name.lastIndexOf('.') + 1), cpu, ops() - iterationOps);
+    }
+  }
 
   @Setup(Level.Trial)
   public void setUp() {
@@ -72,7 +117,8 @@ public class ClientGetBenchmark {
   @BenchmarkMode(Mode.AverageTime)
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
   @Threads(1)
-  public String singleThreadCorvid() {
+  public String singleThreadCorvid(Ops ops) {
+    ops.count++;
     return corvid.sync().get(KEY);
   }
 
@@ -80,7 +126,8 @@ public class ClientGetBenchmark {
   @BenchmarkMode(Mode.AverageTime)
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
   @Threads(1)
-  public String singleThreadLettuce() {
+  public String singleThreadLettuce(Ops ops) {
+    ops.count++;
     return lettuce.get(KEY);
   }
 
@@ -88,7 +135,8 @@ public class ClientGetBenchmark {
   @BenchmarkMode(Mode.Throughput)
   @OutputTimeUnit(TimeUnit.SECONDS)
   @Threads(16)
-  public String sixteenThreadsCorvid() {
+  public String sixteenThreadsCorvid(Ops ops) {
+    ops.count++;
     return corvid.sync().get(KEY);
   }
 
@@ -96,7 +144,8 @@ public class ClientGetBenchmark {
   @BenchmarkMode(Mode.Throughput)
   @OutputTimeUnit(TimeUnit.SECONDS)
   @Threads(16)
-  public String sixteenThreadsLettuce() {
+  public String sixteenThreadsLettuce(Ops ops) {
+    ops.count++;
     return lettuce.get(KEY);
   }
 }

@@ -108,6 +108,7 @@ public final class NodeConnection {
   private final ConcurrentLinkedQueue<Command> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private final Runnable drainTask = this::drain;
   private final CompletableFuture<NodeConnection> firstReady = new CompletableFuture<>();
   private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
   private volatile State state = State.NEW;
@@ -199,7 +200,7 @@ public final class NodeConnection {
   public CompletableFuture<RespValue> send(byte[]... args) {
     Command c = new Command(args, System.nanoTime() + commandTimeoutNanos);
     submit(c);
-    return c.future;
+    return c.future();
   }
 
   /** Commands that must be adjacent on the wire (ASKING then the command). */
@@ -208,37 +209,51 @@ public final class NodeConnection {
   }
 
   public void submit(Command c) {
-    submitBatch(c);
+    if (state == State.CLOSED) {
+      c.fail(closedException());
+      return;
+    }
+    if (queued.incrementAndGet() > options.maxQueuedCommands()) {
+      queued.decrementAndGet();
+      c.fail(queueFull());
+      return;
+    }
+    queue.offer(c);
+    afterOffer();
   }
 
   private void submitBatch(Command... commands) {
     if (state == State.CLOSED) {
       for (Command c : commands) {
-        c.future.completeExceptionally(closedException());
+        c.fail(closedException());
       }
       return;
     }
     if (queued.addAndGet(commands.length) > options.maxQueuedCommands()) {
       queued.addAndGet(-commands.length);
       for (Command c : commands) {
-        c.future.completeExceptionally(new CorvidException(
-            "more than " + options.maxQueuedCommands() + " commands queued for " + address
-                + " (maxQueuedCommands) while it is " + state.name().toLowerCase(Locale.ROOT)));
+        c.fail(queueFull());
       }
       return;
     }
-    if (commands.length == 1) {
-      queue.offer(commands[0]);
-    } else {
-      // Adjacent on the wire: hand them over as one element.
-      queue.offer(new Batch(commands));
-    }
+    // Adjacent on the wire: hand them over as one element.
+    queue.offer(new Batch(commands));
+    afterOffer();
+  }
+
+  /** Schedules a drain unless one is pending; fails what was queued if the connection closed meanwhile. */
+  private void afterOffer() {
     if (drainScheduled.compareAndSet(false, true)) {
-      loop.execute(this::drain);
+      loop.execute(drainTask);
     }
     if (state == State.CLOSED) {
       loop.execute(() -> failQueue(closedException()));
     }
+  }
+
+  private CorvidException queueFull() {
+    return new CorvidException("more than " + options.maxQueuedCommands() + " commands queued for " + address
+        + " (maxQueuedCommands) while it is " + state.name().toLowerCase(Locale.ROOT));
   }
 
   /** Closes the connection; every pending command fails with {@link ClientClosedException}. */
@@ -437,7 +452,7 @@ public final class NodeConnection {
   private CompletableFuture<RespValue> sendDirect(byte[][] args) {
     Command c = new Command(args, System.nanoTime() + commandTimeoutNanos);
     writeNow(c);
-    return c.future;
+    return c.future();
   }
 
   private void writeNow(Command c) {
@@ -465,7 +480,7 @@ public final class NodeConnection {
         }
       } else {
         queued.decrementAndGet();
-        if (c.future.isDone()) {
+        if (c.isDone()) {
           continue; // timed out or cancelled while queued
         }
         buf = append(buf, c);
@@ -502,7 +517,7 @@ public final class NodeConnection {
       Command head = inFlight.peek();
       if (head != null && head.pushReplyKind != null && head.pushReplyKind.equalsIgnoreCase(pushKind(push))) {
         inFlight.poll();
-        head.future.complete(push);
+        head.complete(push);
       } else {
         listener.onPush(this, push);
       }
@@ -514,7 +529,7 @@ public final class NodeConnection {
       channel.close();
       return;
     }
-    c.future.complete(reply);
+    c.complete(reply);
   }
 
   /** RESP3 pushes, and under RESP2 the pub/sub arrays of a subscriber connection. */
@@ -578,7 +593,7 @@ public final class NodeConnection {
   private void failInFlight(CorvidException e) {
     Command c;
     while ((c = inFlight.poll()) != null) {
-      c.future.completeExceptionally(e);
+      c.fail(e);
     }
   }
 
@@ -588,11 +603,11 @@ public final class NodeConnection {
       if (c instanceof Batch) {
         queued.addAndGet(-((Batch) c).parts.length);
         for (Command part : ((Batch) c).parts) {
-          part.future.completeExceptionally(e);
+          part.fail(e);
         }
       } else {
         queued.decrementAndGet();
-        c.future.completeExceptionally(e);
+        c.fail(e);
       }
     }
   }
@@ -603,8 +618,8 @@ public final class NodeConnection {
       if (c.deadlineNanos - now > 0) {
         break;
       }
-      if (!c.future.isDone()) {
-        c.future.completeExceptionally(new CommandTimeoutException(
+      if (!c.isDone()) {
+        c.fail(new CommandTimeoutException(
             "command " + c.name() + " timed out after " + options.commandTimeout().toMillis() + " ms waiting for "
                 + address));
       }
@@ -616,7 +631,7 @@ public final class NodeConnection {
         if (last.deadlineNanos - now <= 0 && queue.remove(c)) {
           queued.addAndGet(-parts.length);
           for (Command p : parts) {
-            p.future.completeExceptionally(new ConnectionLostException(
+            p.fail(new ConnectionLostException(
                 "command " + p.name() + " not sent within " + options.commandTimeout().toMillis() + " ms: "
                     + address + " is " + state.name().toLowerCase(Locale.ROOT), false));
           }
@@ -630,7 +645,7 @@ public final class NodeConnection {
     final Command[] parts;
 
     Batch(Command[] parts) {
-      super(new byte[][] {"BATCH".getBytes(StandardCharsets.US_ASCII)}, parts[parts.length - 1].deadlineNanos);
+      super(new byte[][] {"BATCH".getBytes(StandardCharsets.US_ASCII)}, parts[parts.length - 1].deadlineNanos, null, false);
       this.parts = parts;
     }
   }
