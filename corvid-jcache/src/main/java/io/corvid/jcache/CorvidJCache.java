@@ -1,0 +1,1319 @@
+package io.corvid.jcache;
+
+import java.io.Closeable;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.cache.Cache;
+import javax.cache.CacheException;
+import javax.cache.CacheManager;
+import javax.cache.configuration.CacheEntryListenerConfiguration;
+import javax.cache.configuration.CompleteConfiguration;
+import javax.cache.configuration.Configuration;
+import javax.cache.configuration.MutableConfiguration;
+import javax.cache.event.EventType;
+import javax.cache.expiry.Duration;
+import javax.cache.expiry.EternalExpiryPolicy;
+import javax.cache.expiry.ExpiryPolicy;
+import javax.cache.integration.CacheLoader;
+import javax.cache.integration.CacheLoaderException;
+import javax.cache.integration.CacheWriter;
+import javax.cache.integration.CacheWriterException;
+import javax.cache.integration.CompletionListener;
+import javax.cache.processor.EntryProcessor;
+import javax.cache.processor.EntryProcessorException;
+import javax.cache.processor.EntryProcessorResult;
+
+/**
+ * A JSR-107 cache whose entries live in Corvid (see {@link Store} for the layout). Each operation
+ * reads the entry, decides what JSR-107 says (created or updated, expired or not, which expiry
+ * policy method applies, which events and statistics), writes through to the CacheWriter first,
+ * then writes the server; all of it under the key's lock ({@link KeyLocks}) so that it is atomic
+ * among this JVM's threads. Events, statistics and the MBeans belong to this JVM's cache instance.
+ */
+public final class CorvidJCache<K, V> implements Cache<K, V> {
+  private final CorvidCacheManager manager;
+  private final String name;
+  private final MutableConfiguration<K, V> configuration;
+  private final Store store;
+  private final Serializer serializer;
+  private final KeyLocks locks = new KeyLocks();
+  private final ExpiryPolicy expiryPolicy;
+  private final boolean eternal;
+  private final CacheLoader<K, V> loader;
+  private final CacheWriter<K, V> writer;
+  private final List<ListenerRegistration<K, V>> listeners = new CopyOnWriteArrayList<>();
+  private final CorvidCacheStatistics statistics = new CorvidCacheStatistics();
+  private final CorvidCacheMXBean mxBean = new CorvidCacheMXBean(this);
+  private final ExecutorService executor;
+  private volatile boolean closed;
+
+  @SuppressWarnings("unchecked")
+  CorvidJCache(CorvidCacheManager manager, String name, Store store, Configuration<K, V> config) {
+    this.manager = manager;
+    this.name = name;
+    this.store = store;
+    this.serializer = new Serializer(manager.getClassLoader());
+    if (config instanceof CompleteConfiguration) {
+      this.configuration = new MutableConfiguration<>((CompleteConfiguration<K, V>) config);
+    } else {
+      MutableConfiguration<K, V> c = new MutableConfiguration<>();
+      c.setTypes(config.getKeyType(), config.getValueType());
+      c.setStoreByValue(config.isStoreByValue());
+      this.configuration = c;
+    }
+    // Store-by-reference is an optional feature this provider does not have: every cache stores
+    // by value (the specification lets an implementation do so).
+    this.configuration.setStoreByValue(true);
+    this.expiryPolicy = configuration.getExpiryPolicyFactory() == null ? new EternalExpiryPolicy() : configuration.getExpiryPolicyFactory().create();
+    this.eternal = expiryPolicy instanceof EternalExpiryPolicy;
+    this.loader = configuration.getCacheLoaderFactory() == null ? null : (CacheLoader<K, V>) configuration.getCacheLoaderFactory().create();
+    this.writer = configuration.getCacheWriterFactory() == null ? null : (CacheWriter<K, V>) configuration.getCacheWriterFactory().create();
+    for (CacheEntryListenerConfiguration<K, V> lc : configuration.getCacheEntryListenerConfigurations()) {
+      listeners.add(new ListenerRegistration<>(lc));
+    }
+    this.executor = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "corvid-jcache-" + name);
+      t.setDaemon(true);
+      return t;
+    });
+    if (configuration.isManagementEnabled()) {
+      Jmx.register(this, Jmx.CONFIGURATION, mxBean);
+    }
+    if (configuration.isStatisticsEnabled()) {
+      Jmx.register(this, Jmx.STATISTICS, statistics);
+    }
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("cache " + name + " is closed");
+    }
+  }
+
+  private boolean stats() {
+    return configuration.isStatisticsEnabled();
+  }
+
+  private long grace() {
+    for (ListenerRegistration<K, V> r : listeners) {
+      if (r.wants(EventType.EXPIRED)) {
+        return manager.expiredGraceMillis();
+      }
+    }
+    return 0;
+  }
+
+  private byte[] keyBytes(Object key) {
+    if (key == null) {
+      throw new NullPointerException("key is null");
+    }
+    return store.serverKey(serializer.toBytes(key));
+  }
+
+  private static void requireValue(Object value, String what) {
+    if (value == null) {
+      throw new NullPointerException(what + " is null");
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private V value(Store.Stored s) {
+    return (V) serializer.fromBytes(s.raw, Store.HEADER);
+  }
+
+  @SuppressWarnings("unchecked")
+  private K keyOf(byte[] serverKey) {
+    return (K) serializer.fromBytes(store.serializedKey(serverKey), 0);
+  }
+
+  private long creationExpiry(long now) {
+    if (eternal) {
+      return Long.MAX_VALUE;
+    }
+    Duration d;
+    try {
+      d = expiryPolicy.getExpiryForCreation();
+    } catch (Throwable t) {
+      d = Duration.ETERNAL;
+    }
+    return d == null ? Long.MAX_VALUE : adjusted(d, now);
+  }
+
+  /** The new expiry after an update, or {@code current} when the policy leaves it alone. */
+  private long updateExpiry(long current, long now) {
+    if (eternal) {
+      return current;
+    }
+    try {
+      Duration d = expiryPolicy.getExpiryForUpdate();
+      return d == null ? current : adjusted(d, now);
+    } catch (Throwable t) {
+      return current;
+    }
+  }
+
+  private long accessExpiry(long current, long now) {
+    if (eternal) {
+      return current;
+    }
+    try {
+      Duration d = expiryPolicy.getExpiryForAccess();
+      return d == null ? current : adjusted(d, now);
+    } catch (Throwable t) {
+      return current;
+    }
+  }
+
+  private static long adjusted(Duration d, long now) {
+    if (d.isEternal()) {
+      return Long.MAX_VALUE;
+    }
+    long t = d.getAdjustedTime(now);
+    return t == Long.MAX_VALUE ? Long.MAX_VALUE : t;
+  }
+
+  /** Applies the access expiry to an entry just read (a server write only when it changes). */
+  private void touched(byte[] k, Store.Stored s, long now) {
+    long e = accessExpiry(s.expiryTime, now);
+    if (e != s.expiryTime) {
+      store.touch(k, e, now, grace());
+    }
+  }
+
+  private void write(Cache.Entry<K, V> entry) {
+    if (!configuration.isWriteThrough() || writer == null) {
+      return;
+    }
+    try {
+      writer.write(entry);
+    } catch (CacheWriterException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new CacheWriterException("the CacheWriter failed: " + e, e);
+    }
+  }
+
+  private void writeDelete(K key) {
+    if (!configuration.isWriteThrough() || writer == null) {
+      return;
+    }
+    try {
+      writer.delete(key);
+    } catch (CacheWriterException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new CacheWriterException("the CacheWriter failed: " + e, e);
+    }
+  }
+
+  private V load(K key) {
+    try {
+      return loader.load(key);
+    } catch (CacheLoaderException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new CacheLoaderException("the CacheLoader failed: " + e, e);
+    }
+  }
+
+  private void dispatch(EventDispatcher<K, V> events) {
+    events.dispatch(listeners, executor);
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  @Override
+  public V get(K key) {
+    ensureOpen();
+    EventDispatcher<K, V> events = new EventDispatcher<>();
+    V v = getValue(key, events);
+    dispatch(events);
+    return v;
+  }
+
+  private V getValue(K key, EventDispatcher<K, V> events) {
+    byte[] k = keyBytes(key);
+    long start = stats() ? System.nanoTime() : 0;
+    ReentrantLock lock = locks.lockFor(k);
+    lock.lock();
+    try {
+      long now = System.currentTimeMillis();
+      Store.Stored s = store.read(k);
+      if (s != null && !s.isExpiredAt(now)) {
+        V v = value(s);
+        touched(k, s, now);
+        if (stats()) {
+          statistics.hits(1);
+        }
+        return v;
+      }
+      if (s != null) {
+        expire(k, key, s, events);
+      }
+      if (stats()) {
+        statistics.misses(1);
+      }
+      if (!configuration.isReadThrough() || loader == null) {
+        return null;
+      }
+      V loaded = load(key);
+      if (loaded == null) {
+        return null;
+      }
+      long expiry = creationExpiry(now);
+      if (expiry <= now) {
+        return loaded;
+      }
+      store.write(k, expiry, serializer.toBytes(loaded), now, grace());
+      events.add(CorvidCacheEntryEvent.created(this, key, loaded));
+      return loaded;
+    } finally {
+      lock.unlock();
+      if (stats()) {
+        statistics.getTime(System.nanoTime() - start);
+      }
+    }
+  }
+
+  /** An entry found expired: removed from the server and reported as EXPIRED. */
+  private void expire(byte[] k, K key, Store.Stored s, EventDispatcher<K, V> events) {
+    store.delete(k);
+    events.add(CorvidCacheEntryEvent.expired(this, key, value(s)));
+  }
+
+  @Override
+  public Map<K, V> getAll(Set<? extends K> keys) {
+    ensureOpen();
+    for (K key : keys) {
+      if (key == null) {
+        throw new NullPointerException("keys contain null");
+      }
+    }
+    Map<K, V> out = new HashMap<>();
+    EventDispatcher<K, V> events = new EventDispatcher<>();
+    if (!configuration.isReadThrough() || loader == null) {
+      // one MGET for the lot, then per key the expiry bookkeeping
+      List<K> order = new ArrayList<>(keys);
+      List<byte[]> ks = new ArrayList<>(order.size());
+      for (K key : order) {
+        ks.add(keyBytes(key));
+      }
+      long start = stats() ? System.nanoTime() : 0;
+      long now = System.currentTimeMillis();
+      List<Store.Stored> found = order.isEmpty() ? List.of() : store.readAll(ks);
+      long hits = 0;
+      for (int i = 0; i < order.size(); i++) {
+        Store.Stored s = found.get(i);
+        if (s == null) {
+          continue;
+        }
+        ReentrantLock lock = locks.lockFor(ks.get(i));
+        lock.lock();
+        try {
+          if (s.isExpiredAt(now)) {
+            expire(ks.get(i), order.get(i), s, events);
+            continue;
+          }
+          out.put(order.get(i), value(s));
+          touched(ks.get(i), s, now);
+          hits++;
+        } finally {
+          lock.unlock();
+        }
+      }
+      if (stats()) {
+        statistics.hits(hits);
+        statistics.misses(order.size() - hits);
+        statistics.getTime(System.nanoTime() - start);
+      }
+    } else {
+      for (K key : keys) {
+        V v = getValue(key, events);
+        if (v != null) {
+          out.put(key, v);
+        }
+      }
+    }
+    dispatch(events);
+    return out;
+  }
+
+  @Override
+  public boolean containsKey(K key) {
+    ensureOpen();
+    byte[] k = keyBytes(key);
+    Store.Stored s = store.read(k);
+    return s != null && !s.isExpiredAt(System.currentTimeMillis());
+  }
+
+  @Override
+  public void loadAll(Set<? extends K> keys, boolean replaceExistingValues, CompletionListener completionListener) {
+    ensureOpen();
+    if (keys == null) {
+      throw new NullPointerException("keys is null");
+    }
+    for (K key : keys) {
+      if (key == null) {
+        throw new NullPointerException("keys contain null");
+      }
+    }
+    if (loader == null) {
+      if (completionListener != null) {
+        completionListener.onCompletion();
+      }
+      return;
+    }
+    List<K> copy = new ArrayList<>(keys);
+    executor.execute(() -> {
+      try {
+        List<K> toLoad = new ArrayList<>();
+        for (K key : copy) {
+          if (replaceExistingValues || !containsKey(key)) {
+            toLoad.add(key);
+          }
+        }
+        Map<K, V> loaded;
+        try {
+          loaded = loader.loadAll(toLoad);
+        } catch (CacheLoaderException e) {
+          throw e;
+        } catch (Exception e) {
+          throw new CacheLoaderException("the CacheLoader failed: " + e, e);
+        }
+        Map<K, V> values = new LinkedHashMap<>();
+        if (loaded != null) {
+          for (Map.Entry<K, V> e : loaded.entrySet()) {
+            if (e.getKey() != null && e.getValue() != null) {
+              values.put(e.getKey(), e.getValue());
+            }
+          }
+        }
+        putAllInternal(values, replaceExistingValues, false, false);
+        if (completionListener != null) {
+          completionListener.onCompletion();
+        }
+      } catch (Exception e) {
+        if (completionListener != null) {
+          completionListener.onException(e);
+        }
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  @Override
+  public void put(K key, V value) {
+    ensureOpen();
+    requireValue(value, "value");
+    long start = stats() ? System.nanoTime() : 0;
+    byte[] k = keyBytes(key);
+    byte[] v = serializer.toBytes(value);
+    EventDispatcher<K, V> events = new EventDispatcher<>();
+    boolean stored;
+    ReentrantLock lock = locks.lockFor(k);
+    lock.lock();
+    try {
+      stored = putLocked(k, key, value, v, null, true, true, events);
+      dispatch(events);
+    } finally {
+      lock.unlock();
+    }
+    if (stored && stats()) {
+      statistics.puts(1);
+      statistics.putTime(System.nanoTime() - start);
+    }
+  }
+
+  /**
+   * The put decision under the key's lock. {@code existing} may be passed when already read.
+   * Returns whether a value was stored (false when the creation expiry is zero, or when the entry
+   * exists and {@code replace} is false).
+   */
+  private boolean putLocked(byte[] k, K key, V value, byte[] v, Store.Stored existing, boolean replace, boolean writeThrough,
+      EventDispatcher<K, V> events) {
+    long now = System.currentTimeMillis();
+    if (eternal && listeners.isEmpty() && replace && existing == null && !(writeThrough && configuration.isWriteThrough() && writer != null)) {
+      // nothing depends on whether the entry existed: one SET
+      store.write(k, Long.MAX_VALUE, v, now, 0);
+      return true;
+    }
+    Store.Stored s = existing == ABSENT ? null : existing != null ? existing : store.read(k);
+    if (s == null || s.isExpiredAt(now)) {
+      if (writeThrough) {
+        write(new CorvidEntry<>(key, value));
+      }
+      if (s != null) {
+        events.add(CorvidCacheEntryEvent.expired(this, key, value(s)));
+      }
+      long expiry = creationExpiry(now);
+      if (expiry <= now) {
+        if (s != null) {
+          store.delete(k);
+        }
+        return false;
+      }
+      store.write(k, expiry, v, now, grace());
+      events.add(CorvidCacheEntryEvent.created(this, key, value));
+      return true;
+    }
+    if (!replace) {
+      return false;
+    }
+    V old = value(s);
+    if (writeThrough) {
+      write(new CorvidEntry<>(key, value));
+    }
+    long expiry = updateExpiry(s.expiryTime, now);
+    store.write(k, expiry, v, now, grace());
+    events.add(CorvidCacheEntryEvent.updated(this, key, value, old));
+    return true;
+  }
+
+  @Override
+  public V getAndPut(K key, V value) {
+    ensureOpen();
+    requireValue(value, "value");
+    long start = stats() ? System.nanoTime() : 0;
+    byte[] k = keyBytes(key);
+    byte[] v = serializer.toBytes(value);
+    EventDispatcher<K, V> events = new EventDispatcher<>();
+    V old = null;
+    boolean stored;
+    ReentrantLock lock = locks.lockFor(k);
+    lock.lock();
+    try {
+      long now = System.currentTimeMillis();
+      Store.Stored s = store.read(k);
+      if (s != null && !s.isExpiredAt(now)) {
+        old = value(s);
+      }
+      stored = putLocked(k, key, value, v, s == null ? ABSENT : s, true, true, events);
+      dispatch(events);
+    } finally {
+      lock.unlock();
+    }
+    if (stats()) {
+      if (old != null) {
+        statistics.hits(1);
+      } else {
+        statistics.misses(1);
+      }
+      statistics.getTime(System.nanoTime() - start);
+      if (stored) {
+        statistics.puts(1);
+        statistics.putTime(System.nanoTime() - start);
+      }
+    }
+    return old;
+  }
+
+  /** Marks "read, and absent" for putLocked (null there means "not read yet"). */
+  private static final Store.Stored ABSENT = new Store.Stored(Long.MIN_VALUE, new byte[Store.HEADER]);
+
+  @Override
+  public void putAll(Map<? extends K, ? extends V> map) {
+    ensureOpen();
+    if (map == null) {
+      throw new NullPointerException("map is null");
+    }
+    for (Map.Entry<? extends K, ? extends V> e : map.entrySet()) {
+      if (e.getKey() == null) {
+        throw new NullPointerException("map contains a null key");
+      }
+      if (e.getValue() == null) {
+        throw new NullPointerException("map contains a null value");
+      }
+    }
+    putAllInternal(map, true, true, true);
+  }
+
+  private void putAllInternal(Map<? extends K, ? extends V> map, boolean replace, boolean useWriter, boolean countPuts) {
+    long start = stats() ? System.nanoTime() : 0;
+    Map<K, V> toPut = new LinkedHashMap<>(map);
+    CacheWriterException failure = null;
+    if (useWriter && configuration.isWriteThrough() && writer != null && !toPut.isEmpty()) {
+      List<Cache.Entry<? extends K, ? extends V>> entries = new ArrayList<>();
+      for (Map.Entry<K, V> e : toPut.entrySet()) {
+        entries.add(new CorvidEntry<>(e.getKey(), e.getValue()));
+      }
+      try {
+        writer.writeAll(entries);
+      } catch (CacheWriterException e) {
+        failure = e;
+      } catch (Exception e) {
+        failure = new CacheWriterException("the CacheWriter failed: " + e, e);
+      }
+      if (failure != null) {
+        // what the writer left in the collection was not written: do not cache it either
+        for (Cache.Entry<? extends K, ? extends V> left : entries) {
+          toPut.remove(left.getKey());
+        }
+      }
+    }
+    EventDispatcher<K, V> events = new EventDispatcher<>();
+    long stored = 0;
+    for (Map.Entry<K, V> e : toPut.entrySet()) {
+      byte[] k = keyBytes(e.getKey());
+      byte[] v = serializer.toBytes(e.getValue());
+      ReentrantLock lock = locks.lockFor(k);
+      lock.lock();
+      try {
+        if (putLocked(k, e.getKey(), e.getValue(), v, null, replace, false, events)) {
+          stored++;
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+    dispatch(events);
+    if (countPuts && stats()) {
+      statistics.puts(stored);
+      statistics.putTime(System.nanoTime() - start);
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  @Override
+  public boolean putIfAbsent(K key, V value) {
+    ensureOpen();
+    requireValue(value, "value");
+    long start = stats() ? System.nanoTime() : 0;
+    byte[] k = keyBytes(key);
+    byte[] v = serializer.toBytes(value);
+    EventDispatcher<K, V> events = new EventDispatcher<>();
+    boolean stored;
+    ReentrantLock lock = locks.lockFor(k);
+    lock.lock();
+    try {
+      stored = putLocked(k, key, value, v, null, false, true, events);
+      dispatch(events);
+    } finally {
+      lock.unlock();
+    }
+    if (stats()) {
+      if (stored) {
+        statistics.puts(1);
+        statistics.putTime(System.nanoTime() - start);
+      }
+    }
+    return stored;
+  }
+
+  @Override
+  public boolean remove(K key) {
+    ensureOpen();
+    long start = stats() ? System.nanoTime() : 0;
+    byte[] k = keyBytes(key);
+    EventDispatcher<K, V> events = new EventDispatcher<>();
+    boolean removed = false;
+    ReentrantLock lock = locks.lockFor(k);
+    lock.lock();
+    try {
+      writeDelete(key);
+      long now = System.currentTimeMillis();
+      Store.Stored s = store.read(k);
+      if (s != null) {
+        store.delete(k);
+        if (s.isExpiredAt(now)) {
+          events.add(CorvidCacheEntryEvent.expired(this, key, value(s)));
+        } else {
+          events.add(CorvidCacheEntryEvent.removed(this, key, value(s)));
+          removed = true;
+        }
+      }
+      dispatch(events);
+    } finally {
+      lock.unlock();
+    }
+    if (removed && stats()) {
+      statistics.removals(1);
+      statistics.removeTime(System.nanoTime() - start);
+    }
+    return removed;
+  }
+
+  @Override
+  public boolean remove(K key, V oldValue) {
+    ensureOpen();
+    requireValue(oldValue, "oldValue");
+    long start = stats() ? System.nanoTime() : 0;
+    byte[] k = keyBytes(key);
+    byte[] ov = serializer.toBytes(oldValue);
+    EventDispatcher<K, V> events = new EventDispatcher<>();
+    boolean removed = false;
+    boolean hit = false;
+    ReentrantLock lock = locks.lockFor(k);
+    lock.lock();
+    try {
+      long now = System.currentTimeMillis();
+      Store.Stored s = store.read(k);
+      if (s != null && s.isExpiredAt(now)) {
+        expire(k, key, s, events);
+      } else if (s != null) {
+        hit = true;
+        if (s.sameValue(ov)) {
+          writeDelete(key);
+          store.delete(k);
+          events.add(CorvidCacheEntryEvent.removed(this, key, value(s)));
+          removed = true;
+        } else {
+          touched(k, s, now);
+        }
+      }
+      dispatch(events);
+    } finally {
+      lock.unlock();
+    }
+    if (stats()) {
+      if (hit) {
+        statistics.hits(1);
+      } else {
+        statistics.misses(1);
+      }
+      statistics.getTime(System.nanoTime() - start);
+      if (removed) {
+        statistics.removals(1);
+        statistics.removeTime(System.nanoTime() - start);
+      }
+    }
+    return removed;
+  }
+
+  @Override
+  public V getAndRemove(K key) {
+    ensureOpen();
+    long start = stats() ? System.nanoTime() : 0;
+    byte[] k = keyBytes(key);
+    EventDispatcher<K, V> events = new EventDispatcher<>();
+    V old = null;
+    ReentrantLock lock = locks.lockFor(k);
+    lock.lock();
+    try {
+      writeDelete(key);
+      long now = System.currentTimeMillis();
+      Store.Stored s = store.read(k);
+      if (s != null) {
+        store.delete(k);
+        if (s.isExpiredAt(now)) {
+          events.add(CorvidCacheEntryEvent.expired(this, key, value(s)));
+        } else {
+          old = value(s);
+          events.add(CorvidCacheEntryEvent.removed(this, key, old));
+        }
+      }
+      dispatch(events);
+    } finally {
+      lock.unlock();
+    }
+    if (stats()) {
+      if (old != null) {
+        statistics.hits(1);
+        statistics.removals(1);
+        statistics.removeTime(System.nanoTime() - start);
+      } else {
+        statistics.misses(1);
+      }
+      statistics.getTime(System.nanoTime() - start);
+    }
+    return old;
+  }
+
+  @Override
+  public boolean replace(K key, V oldValue, V newValue) {
+    ensureOpen();
+    requireValue(oldValue, "oldValue");
+    requireValue(newValue, "newValue");
+    long start = stats() ? System.nanoTime() : 0;
+    byte[] k = keyBytes(key);
+    byte[] ov = serializer.toBytes(oldValue);
+    byte[] nv = serializer.toBytes(newValue);
+    EventDispatcher<K, V> events = new EventDispatcher<>();
+    boolean replaced = false;
+    boolean hit = false;
+    ReentrantLock lock = locks.lockFor(k);
+    lock.lock();
+    try {
+      long now = System.currentTimeMillis();
+      Store.Stored s = store.read(k);
+      if (s != null && s.isExpiredAt(now)) {
+        expire(k, key, s, events);
+      } else if (s != null) {
+        hit = true;
+        if (s.sameValue(ov)) {
+          V old = value(s);
+          write(new CorvidEntry<>(key, newValue));
+          store.write(k, updateExpiry(s.expiryTime, now), nv, now, grace());
+          events.add(CorvidCacheEntryEvent.updated(this, key, newValue, old));
+          replaced = true;
+        } else {
+          touched(k, s, now);
+        }
+      }
+      dispatch(events);
+    } finally {
+      lock.unlock();
+    }
+    if (stats()) {
+      if (hit) {
+        statistics.hits(1);
+      } else {
+        statistics.misses(1);
+      }
+      statistics.getTime(System.nanoTime() - start);
+      if (replaced) {
+        statistics.puts(1);
+        statistics.putTime(System.nanoTime() - start);
+      }
+    }
+    return replaced;
+  }
+
+  @Override
+  public boolean replace(K key, V value) {
+    ensureOpen();
+    requireValue(value, "value");
+    long start = stats() ? System.nanoTime() : 0;
+    boolean replaced = replaceInternal(key, value) != null;
+    if (stats()) {
+      if (replaced) {
+        statistics.hits(1);
+        statistics.puts(1);
+        statistics.putTime(System.nanoTime() - start);
+      } else {
+        statistics.misses(1);
+      }
+      statistics.getTime(System.nanoTime() - start);
+    }
+    return replaced;
+  }
+
+  @Override
+  public V getAndReplace(K key, V value) {
+    ensureOpen();
+    requireValue(value, "value");
+    long start = stats() ? System.nanoTime() : 0;
+    V old = replaceInternal(key, value);
+    if (stats()) {
+      if (old != null) {
+        statistics.hits(1);
+        statistics.puts(1);
+        statistics.putTime(System.nanoTime() - start);
+      } else {
+        statistics.misses(1);
+      }
+      statistics.getTime(System.nanoTime() - start);
+    }
+    return old;
+  }
+
+  /** Replaces an existing entry; returns its old value, null when there was none. */
+  private V replaceInternal(K key, V value) {
+    byte[] k = keyBytes(key);
+    byte[] v = serializer.toBytes(value);
+    EventDispatcher<K, V> events = new EventDispatcher<>();
+    V old = null;
+    ReentrantLock lock = locks.lockFor(k);
+    lock.lock();
+    try {
+      long now = System.currentTimeMillis();
+      Store.Stored s = store.read(k);
+      if (s != null && s.isExpiredAt(now)) {
+        expire(k, key, s, events);
+      } else if (s != null) {
+        old = value(s);
+        write(new CorvidEntry<>(key, value));
+        store.write(k, updateExpiry(s.expiryTime, now), v, now, grace());
+        events.add(CorvidCacheEntryEvent.updated(this, key, value, old));
+      }
+      dispatch(events);
+    } finally {
+      lock.unlock();
+    }
+    return old;
+  }
+
+  @Override
+  public void removeAll(Set<? extends K> keys) {
+    ensureOpen();
+    if (keys == null) {
+      throw new NullPointerException("keys is null");
+    }
+    for (K key : keys) {
+      if (key == null) {
+        throw new NullPointerException("keys contain null");
+      }
+    }
+    removeAllInternal(new ArrayList<>(keys));
+  }
+
+  @Override
+  public void removeAll() {
+    ensureOpen();
+    List<K> keys = new ArrayList<>();
+    for (byte[] k : store.allKeys()) {
+      keys.add(keyOf(k));
+    }
+    removeAllInternal(keys);
+  }
+
+  private void removeAllInternal(List<K> keys) {
+    long start = stats() ? System.nanoTime() : 0;
+    List<K> toRemove = new ArrayList<>(keys);
+    CacheWriterException failure = null;
+    if (configuration.isWriteThrough() && writer != null && !toRemove.isEmpty()) {
+      List<K> remaining = new ArrayList<>(toRemove);
+      try {
+        writer.deleteAll(remaining);
+      } catch (CacheWriterException e) {
+        failure = e;
+      } catch (Exception e) {
+        failure = new CacheWriterException("the CacheWriter failed: " + e, e);
+      }
+      if (failure != null) {
+        // what the writer left in the collection was not deleted: keep it cached
+        toRemove.removeAll(remaining);
+      }
+    }
+    EventDispatcher<K, V> events = new EventDispatcher<>();
+    long removed = 0;
+    for (K key : toRemove) {
+      byte[] k = keyBytes(key);
+      ReentrantLock lock = locks.lockFor(k);
+      lock.lock();
+      try {
+        long now = System.currentTimeMillis();
+        Store.Stored s = store.read(k);
+        if (s == null) {
+          continue;
+        }
+        store.delete(k);
+        if (s.isExpiredAt(now)) {
+          events.add(CorvidCacheEntryEvent.expired(this, key, value(s)));
+        } else {
+          events.add(CorvidCacheEntryEvent.removed(this, key, value(s)));
+          removed++;
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+    dispatch(events);
+    if (stats()) {
+      statistics.removals(removed);
+      statistics.removeTime(System.nanoTime() - start);
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  @Override
+  public void clear() {
+    ensureOpen();
+    store.clear();
+  }
+
+  // ---------------------------------------------------------------- entry processors
+
+  @Override
+  public <T> T invoke(K key, EntryProcessor<K, V, T> entryProcessor, Object... arguments) {
+    ensureOpen();
+    if (key == null || entryProcessor == null) {
+      throw new NullPointerException(key == null ? "key is null" : "entryProcessor is null");
+    }
+    byte[] k = keyBytes(key);
+    EventDispatcher<K, V> events = new EventDispatcher<>();
+    T result;
+    ReentrantLock lock = locks.lockFor(k);
+    lock.lock();
+    try {
+      long start = stats() ? System.nanoTime() : 0;
+      long now = System.currentTimeMillis();
+      Store.Stored s = store.read(k);
+      if (s != null && s.isExpiredAt(now)) {
+        expire(k, key, s, events);
+        s = null;
+      }
+      ProcessorEntry<K, V> entry = new ProcessorEntry<>(key, s == null ? null : value(s), s != null,
+          configuration.isReadThrough() ? loader : null);
+      try {
+        result = entryProcessor.process(entry, arguments);
+      } catch (EntryProcessorException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new EntryProcessorException(e);
+      }
+      applyProcessed(k, key, s, entry, now, start, events);
+      dispatch(events);
+    } finally {
+      lock.unlock();
+    }
+    return result;
+  }
+
+  private void applyProcessed(byte[] k, K key, Store.Stored s, ProcessorEntry<K, V> entry, long now, long start,
+      EventDispatcher<K, V> events) {
+    boolean st = stats();
+    if (st) {
+      count(true, s != null, start);
+      start = System.nanoTime();
+    }
+    switch (entry.operation()) {
+      case NONE:
+        break;
+      case ACCESS:
+        if (s != null) {
+          touched(k, s, now);
+        }
+        break;
+      case LOAD: {
+        long expiry = creationExpiry(now);
+        if (expiry > now) {
+          store.write(k, expiry, serializer.toBytes(entry.getValue()), now, grace());
+          events.add(CorvidCacheEntryEvent.created(this, key, entry.getValue()));
+        }
+        break;
+      }
+      case CREATE: {
+        V nv = entry.getValue();
+        write(new CorvidEntry<>(key, nv));
+        long expiry = creationExpiry(now);
+        if (expiry > now) {
+          store.write(k, expiry, serializer.toBytes(nv), now, grace());
+          events.add(CorvidCacheEntryEvent.created(this, key, nv));
+          if (st) {
+            statistics.puts(1);
+            statistics.putTime(System.nanoTime() - start);
+          }
+        }
+        break;
+      }
+      case UPDATE: {
+        V nv = entry.getValue();
+        V old = value(s);
+        write(new CorvidEntry<>(key, nv));
+        store.write(k, updateExpiry(s.expiryTime, now), serializer.toBytes(nv), now, grace());
+        events.add(CorvidCacheEntryEvent.updated(this, key, nv, old));
+        if (st) {
+          statistics.puts(1);
+          statistics.putTime(System.nanoTime() - start);
+        }
+        break;
+      }
+      case REMOVE: {
+        writeDelete(key);
+        if (s != null) {
+          store.delete(k);
+          events.add(CorvidCacheEntryEvent.removed(this, key, value(s)));
+          if (st) {
+            statistics.removals(1);
+            statistics.removeTime(System.nanoTime() - start);
+          }
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private void count(boolean read, boolean hit, long start) {
+    if (!read) {
+      return;
+    }
+    if (hit) {
+      statistics.hits(1);
+    } else {
+      statistics.misses(1);
+    }
+    statistics.getTime(System.nanoTime() - start);
+  }
+
+  @Override
+  public <T> Map<K, EntryProcessorResult<T>> invokeAll(Set<? extends K> keys, EntryProcessor<K, V, T> entryProcessor,
+      Object... arguments) {
+    ensureOpen();
+    if (keys == null || entryProcessor == null) {
+      throw new NullPointerException(keys == null ? "keys is null" : "entryProcessor is null");
+    }
+    for (K key : keys) {
+      if (key == null) {
+        throw new NullPointerException("keys contain null");
+      }
+    }
+    Map<K, EntryProcessorResult<T>> out = new HashMap<>();
+    for (K key : keys) {
+      try {
+        T r = invoke(key, entryProcessor, arguments);
+        if (r != null) {
+          out.put(key, () -> r);
+        }
+      } catch (Exception e) {
+        EntryProcessorException epe = e instanceof EntryProcessorException ? (EntryProcessorException) e : new EntryProcessorException(e);
+        out.put(key, () -> {
+          throw epe;
+        });
+      }
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- iteration
+
+  @Override
+  public Iterator<Entry<K, V>> iterator() {
+    ensureOpen();
+    return new EntryIterator();
+  }
+
+  private final class EntryIterator implements Iterator<Entry<K, V>> {
+    private String cursor = "0";
+    private boolean scanDone;
+    private final ArrayDeque<byte[]> pending = new ArrayDeque<>();
+    private CorvidEntry<K, V> next;
+    private CorvidEntry<K, V> last;
+
+    private void fetch() {
+      while (next == null) {
+        if (pending.isEmpty()) {
+          if (scanDone) {
+            return;
+          }
+          List<byte[]> keys = new ArrayList<>();
+          cursor = store.scan(cursor, keys);
+          scanDone = cursor.equals("0");
+          pending.addAll(keys);
+          continue;
+        }
+        byte[] k = pending.poll();
+        ReentrantLock lock = locks.lockFor(k);
+        lock.lock();
+        try {
+          long start = stats() ? System.nanoTime() : 0;
+          long now = System.currentTimeMillis();
+          Store.Stored s = store.read(k);
+          if (s == null || s.isExpiredAt(now)) {
+            continue;
+          }
+          next = new CorvidEntry<>(keyOf(k), value(s));
+          touched(k, s, now);
+          if (stats()) {
+            statistics.hits(1);
+            statistics.getTime(System.nanoTime() - start);
+          }
+        } finally {
+          lock.unlock();
+        }
+      }
+    }
+
+    @Override
+    public boolean hasNext() {
+      ensureOpen();
+      fetch();
+      return next != null;
+    }
+
+    @Override
+    public Entry<K, V> next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      last = next;
+      next = null;
+      return last;
+    }
+
+    @Override
+    public void remove() {
+      ensureOpen();
+      if (last == null) {
+        throw new IllegalStateException("next() must be called before remove()");
+      }
+      K key = last.getKey();
+      last = null;
+      long start = stats() ? System.nanoTime() : 0;
+      byte[] k = keyBytes(key);
+      EventDispatcher<K, V> events = new EventDispatcher<>();
+      boolean removed = false;
+      ReentrantLock lock = locks.lockFor(k);
+      lock.lock();
+      try {
+        writeDelete(key);
+        Store.Stored s = store.read(k);
+        if (s != null) {
+          store.delete(k);
+          events.add(CorvidCacheEntryEvent.removed(CorvidJCache.this, key, value(s)));
+          removed = true;
+        }
+        dispatch(events);
+      } finally {
+        lock.unlock();
+      }
+      if (removed && stats()) {
+        statistics.removals(1);
+        statistics.removeTime(System.nanoTime() - start);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- listeners, config, lifecycle
+
+  @Override
+  public void registerCacheEntryListener(CacheEntryListenerConfiguration<K, V> listenerConfiguration) {
+    ensureOpen();
+    if (listenerConfiguration == null) {
+      throw new NullPointerException("listener configuration is null");
+    }
+    synchronized (listeners) {
+      for (ListenerRegistration<K, V> r : listeners) {
+        if (r.configuration.equals(listenerConfiguration)) {
+          throw new IllegalArgumentException("this listener configuration is registered already");
+        }
+      }
+      ListenerRegistration<K, V> r = new ListenerRegistration<>(listenerConfiguration);
+      configuration.addCacheEntryListenerConfiguration(listenerConfiguration);
+      listeners.add(r);
+    }
+  }
+
+  @Override
+  public void deregisterCacheEntryListener(CacheEntryListenerConfiguration<K, V> listenerConfiguration) {
+    ensureOpen();
+    if (listenerConfiguration == null) {
+      throw new NullPointerException("listener configuration is null");
+    }
+    synchronized (listeners) {
+      for (ListenerRegistration<K, V> r : listeners) {
+        if (r.configuration.equals(listenerConfiguration)) {
+          listeners.remove(r);
+          configuration.removeCacheEntryListenerConfiguration(listenerConfiguration);
+          r.close();
+        }
+      }
+    }
+  }
+
+  @Override
+  public <C extends Configuration<K, V>> C getConfiguration(Class<C> clazz) {
+    if (clazz.isInstance(configuration)) {
+      return clazz.cast(configuration);
+    }
+    throw new IllegalArgumentException("the configuration is a " + configuration.getClass().getName() + ", not a " + clazz.getName());
+  }
+
+  @Override
+  public String getName() {
+    return name;
+  }
+
+  @Override
+  public CacheManager getCacheManager() {
+    return manager;
+  }
+
+  /** This JVM's statistics of the cache (also the CacheStatistics MBean). */
+  public CorvidCacheStatistics statistics() {
+    return statistics;
+  }
+
+  void setStatisticsEnabled(boolean enabled) {
+    configuration.setStatisticsEnabled(enabled);
+    if (enabled) {
+      Jmx.register(this, Jmx.STATISTICS, statistics);
+    } else {
+      Jmx.unregister(this, Jmx.STATISTICS);
+    }
+  }
+
+  void setManagementEnabled(boolean enabled) {
+    configuration.setManagementEnabled(enabled);
+    if (enabled) {
+      Jmx.register(this, Jmx.CONFIGURATION, mxBean);
+    } else {
+      Jmx.unregister(this, Jmx.CONFIGURATION);
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    manager.released(this);
+    Jmx.unregister(this, Jmx.STATISTICS);
+    Jmx.unregister(this, Jmx.CONFIGURATION);
+    executor.shutdown();
+    try {
+      executor.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    closeQuietly(loader);
+    closeQuietly(writer);
+    closeQuietly(expiryPolicy);
+    for (ListenerRegistration<K, V> r : listeners) {
+      r.close();
+    }
+  }
+
+  /** destroyCache: the entries go from the server, then the cache closes. */
+  void destroy() {
+    if (!closed) {
+      store.clear();
+    }
+    close();
+  }
+
+  private static void closeQuietly(Object o) {
+    if (o instanceof Closeable || o instanceof AutoCloseable) {
+      try {
+        ((AutoCloseable) o).close();
+      } catch (Exception ignored) {
+        // best effort
+      }
+    }
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed;
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> clazz) {
+    if (clazz.isInstance(this)) {
+      return clazz.cast(this);
+    }
+    if (clazz.isInstance(manager.client())) {
+      return clazz.cast(manager.client());
+    }
+    throw new IllegalArgumentException("cannot unwrap cache " + name + " to " + clazz.getName());
+  }
+
+  @Override
+  public String toString() {
+    return "CorvidJCache{" + name + " in " + manager.getURI() + "}";
+  }
+
+}
