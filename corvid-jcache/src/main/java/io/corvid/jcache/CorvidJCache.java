@@ -73,9 +73,10 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
       c.setStoreByValue(config.isStoreByValue());
       this.configuration = c;
     }
-    // Store-by-reference is an optional feature this provider does not have: every cache stores
-    // by value (the specification lets an implementation do so).
-    this.configuration.setStoreByValue(true);
+    if (!configuration.isStoreByValue()) {
+      // the one optional feature of JSR-107; entries live in another process
+      throw new UnsupportedOperationException("corvid-jcache stores by value only: store-by-reference is not supported");
+    }
     this.expiryPolicy = configuration.getExpiryPolicyFactory() == null ? new EternalExpiryPolicy() : configuration.getExpiryPolicyFactory().create();
     this.eternal = expiryPolicy instanceof EternalExpiryPolicy;
     this.loader = configuration.getCacheLoaderFactory() == null ? null : (CacheLoader<K, V>) configuration.getCacheLoaderFactory().create();
@@ -446,11 +447,21 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
    */
   private boolean putLocked(byte[] k, K key, V value, byte[] v, Store.Stored existing, boolean replace, boolean writeThrough,
       EventDispatcher<K, V> events) {
+    return putOutcome(k, key, value, v, existing, replace, writeThrough, events) == STORED;
+  }
+
+  private static final int STORED = 0;
+  private static final int PRESENT = 1;
+  private static final int EXPIRED_AT_ONCE = 2;
+
+  /** {@link #putLocked}, telling apart "present, not replaced" and "zero creation expiry". */
+  private int putOutcome(byte[] k, K key, V value, byte[] v, Store.Stored existing, boolean replace, boolean writeThrough,
+      EventDispatcher<K, V> events) {
     long now = System.currentTimeMillis();
     if (eternal && listeners.isEmpty() && replace && existing == null && !(writeThrough && configuration.isWriteThrough() && writer != null)) {
       // nothing depends on whether the entry existed: one SET
       store.write(k, Long.MAX_VALUE, v, now, 0);
-      return true;
+      return STORED;
     }
     Store.Stored s = existing == ABSENT ? null : existing != null ? existing : store.read(k);
     if (s == null || s.isExpiredAt(now)) {
@@ -465,14 +476,14 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
         if (s != null) {
           store.delete(k);
         }
-        return false;
+        return EXPIRED_AT_ONCE;
       }
       store.write(k, expiry, v, now, grace());
       events.add(CorvidCacheEntryEvent.created(this, key, value));
-      return true;
+      return STORED;
     }
     if (!replace) {
-      return false;
+      return PRESENT;
     }
     V old = value(s);
     if (writeThrough) {
@@ -481,7 +492,7 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     long expiry = updateExpiry(s.expiryTime, now);
     store.write(k, expiry, v, now, grace());
     events.add(CorvidCacheEntryEvent.updated(this, key, value, old));
-    return true;
+    return STORED;
   }
 
   @Override
@@ -598,20 +609,28 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     byte[] k = keyBytes(key);
     byte[] v = serializer.toBytes(value);
     EventDispatcher<K, V> events = new EventDispatcher<>();
-    boolean stored;
+    int outcome;
     ReentrantLock lock = locks.lockFor(k);
     lock.lock();
     try {
-      stored = putLocked(k, key, value, v, null, false, true, events);
+      outcome = putOutcome(k, key, value, v, null, false, true, events);
       dispatch(events);
     } finally {
       lock.unlock();
     }
+    boolean stored = outcome == STORED;
     if (stats()) {
+      // JSR-107 counts putIfAbsent as a read: a hit when it found a value, else a miss
+      if (outcome == PRESENT) {
+        statistics.hits(1);
+      } else {
+        statistics.misses(1);
+      }
       if (stored) {
         statistics.puts(1);
         statistics.putTime(System.nanoTime() - start);
       }
+      statistics.getTime(System.nanoTime() - start);
     }
     return stored;
   }
