@@ -123,6 +123,32 @@ public final class CorvidClient implements AutoCloseable {
     return sync.await(subscribeAsync(channel, handler));
   }
 
+  /**
+   * A connection of its own (not the shared, multiplexed one) to the primary that serves {@code
+   * routingKey}'s slot (the single node when not a cluster; any node when the key is null), for
+   * state that lives on a connection, such as WATCH ... MULTI ... EXEC. Nothing is routed or
+   * retried on it: a slot that moved answers with the server's MOVED error. The caller closes it.
+   * A connection that broke and reconnected has lost such state; {@link
+   * NodeConnection#connectionCount()} tells.
+   */
+  public NodeConnection openConnection(byte[] routingKey) {
+    if (closed) {
+      throw new ClientClosedException("client closed");
+    }
+    HostAndPort node = routingKey == null ? null : router.primaryOf(router.slot(routingKey));
+    if (node == null) {
+      node = router.nodes().get(0);
+    }
+    NodeConnection c = new NodeConnection(node, options, group, null, false);
+    try {
+      sync.await(c.connect());
+    } catch (RuntimeException e) {
+      c.close();
+      throw e;
+    }
+    return c;
+  }
+
   Tracking tracking() {
     return tracking;
   }

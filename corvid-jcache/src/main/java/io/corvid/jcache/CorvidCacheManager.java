@@ -52,6 +52,7 @@ public final class CorvidCacheManager implements CacheManager {
   private final long expiredGraceMillis;
   private final Map<String, CorvidJCache<?, ?>> caches = new LinkedHashMap<>();
   private CorvidClient client;
+  private TxConnections txConnections;
   private volatile boolean closed;
 
   CorvidCacheManager(CorvidCachingProvider provider, URI uri, ClassLoader classLoader, Properties properties, ClientPool pool) {
@@ -83,6 +84,7 @@ public final class CorvidCacheManager implements CacheManager {
   synchronized CorvidClient client() {
     if (client == null) {
       client = pool.acquire(seeds, properties.getProperty(USER), properties.getProperty(PASSWORD));
+      txConnections = new TxConnections(client);
     }
     return client;
   }
@@ -126,7 +128,7 @@ public final class CorvidCacheManager implements CacheManager {
       if (caches.containsKey(cacheName)) {
         throw new CacheException("a cache named " + cacheName + " exists already");
       }
-      CorvidJCache<K, V> cache = new CorvidJCache<>(this, cacheName, new Store(client(), namespace, cacheName), configuration);
+      CorvidJCache<K, V> cache = new CorvidJCache<>(this, cacheName, new Store(client(), txConnections, namespace, cacheName), configuration);
       caches.put(cacheName, cache);
       return cache;
     }
@@ -239,6 +241,7 @@ public final class CorvidCacheManager implements CacheManager {
     synchronized (this) {
       caches.clear();
       if (client != null) {
+        txConnections.close();
         pool.release(client);
         client = null;
       }

@@ -13,8 +13,10 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import javax.cache.Cache;
 import javax.cache.CacheException;
 import javax.cache.CacheManager;
@@ -235,59 +237,128 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     events.dispatch(listeners, executor);
   }
 
+  // ---------------------------------------------------------------- transactions
+
+  /** How often one operation is tried when other clients keep changing its key. */
+  static final int MAX_ATTEMPTS = 100;
+
+  /**
+   * Runs {@code body} under the key's lock inside an optimistic transaction ({@link Store#begin}),
+   * again until it commits, then dispatches the events of the attempt that committed. The body
+   * must be repeatable: it reads through the store, decides, calls writers and queues writes;
+   * statistics are counted by the caller from what it returns.
+   */
+  private <R> R atomically(byte[] k, Function<EventDispatcher<K, V>, R> body) {
+    ReentrantLock lock = locks.lockFor(k);
+    lock.lock();
+    try {
+      for (int attempt = 1; ; attempt++) {
+        EventDispatcher<K, V> events = new EventDispatcher<>();
+        store.begin(k);
+        R result;
+        try {
+          result = body.apply(events);
+        } catch (RuntimeException | Error e) {
+          store.abandon(k);
+          throw e;
+        }
+        if (store.commit(k)) {
+          dispatch(events);
+          return result;
+        }
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new CacheException("cache " + name + ": the key changed under " + attempt + " attempts in a row (other clients write it)");
+        }
+        backoff(attempt);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static void backoff(int attempt) {
+    if (attempt < 3) {
+      return;
+    }
+    try {
+      Thread.sleep(ThreadLocalRandom.current().nextLong(1, Math.min(50, 1L << Math.min(attempt, 6)) + 1));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CacheException("interrupted", e);
+    }
+  }
+
+  /** A value and whether it was found in the cache (a hit) rather than absent or loaded. */
+  private static final class Got<V> {
+    final V value;
+    final boolean hit;
+
+    Got(V value, boolean hit) {
+      this.value = value;
+      this.hit = hit;
+    }
+  }
+
   // ---------------------------------------------------------------- reads
 
   @Override
   public V get(K key) {
     ensureOpen();
-    EventDispatcher<K, V> events = new EventDispatcher<>();
-    V v = getValue(key, events);
-    dispatch(events);
-    return v;
+    return getValue(key);
   }
 
-  private V getValue(K key, EventDispatcher<K, V> events) {
+  private V getValue(K key) {
     byte[] k = keyBytes(key);
     long start = stats() ? System.nanoTime() : 0;
-    ReentrantLock lock = locks.lockFor(k);
-    lock.lock();
-    try {
-      long now = System.currentTimeMillis();
+    Got<V> got = null;
+    if (eternal) {
+      // no expiry to keep: a plain GET decides a hit, and a miss without read-through
       Store.Stored s = store.read(k);
+      long now = System.currentTimeMillis();
       if (s != null && !s.isExpiredAt(now)) {
-        V v = value(s);
-        touched(k, s, now);
-        if (stats()) {
-          statistics.hits(1);
-        }
-        return v;
-      }
-      if (s != null) {
-        expire(k, key, s, events);
-      }
-      if (stats()) {
-        statistics.misses(1);
-      }
-      if (!configuration.isReadThrough() || loader == null) {
-        return null;
-      }
-      V loaded = load(key);
-      if (loaded == null) {
-        return null;
-      }
-      long expiry = creationExpiry(now);
-      if (expiry <= now) {
-        return loaded;
-      }
-      store.write(k, expiry, serializer.toBytes(loaded), now, grace());
-      events.add(CorvidCacheEntryEvent.created(this, key, loaded));
-      return loaded;
-    } finally {
-      lock.unlock();
-      if (stats()) {
-        statistics.getTime(System.nanoTime() - start);
+        got = new Got<>(value(s), true);
+      } else if (s == null && !(configuration.isReadThrough() && loader != null)) {
+        got = new Got<>(null, false);
       }
     }
+    if (got == null) {
+      got = atomically(k, events -> getLocked(k, key, events));
+    }
+    if (stats()) {
+      if (got.hit) {
+        statistics.hits(1);
+      } else {
+        statistics.misses(1);
+      }
+      statistics.getTime(System.nanoTime() - start);
+    }
+    return got.value;
+  }
+
+  private Got<V> getLocked(byte[] k, K key, EventDispatcher<K, V> events) {
+    long now = System.currentTimeMillis();
+    Store.Stored s = store.read(k);
+    if (s != null && !s.isExpiredAt(now)) {
+      V v = value(s);
+      touched(k, s, now);
+      return new Got<>(v, true);
+    }
+    if (s != null) {
+      expire(k, key, s, events);
+    }
+    if (!configuration.isReadThrough() || loader == null) {
+      return new Got<>(null, false);
+    }
+    V loaded = load(key);
+    if (loaded == null) {
+      return new Got<>(null, false);
+    }
+    long expiry = creationExpiry(now);
+    if (expiry > now) {
+      store.write(k, expiry, serializer.toBytes(loaded), now, grace());
+      events.add(CorvidCacheEntryEvent.created(this, key, loaded));
+    }
+    return new Got<>(loaded, false);
   }
 
   /** An entry found expired: removed from the server and reported as EXPIRED. */
@@ -305,51 +376,61 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
       }
     }
     Map<K, V> out = new HashMap<>();
-    EventDispatcher<K, V> events = new EventDispatcher<>();
-    if (!configuration.isReadThrough() || loader == null) {
-      // one MGET for the lot, then per key the expiry bookkeeping
-      List<K> order = new ArrayList<>(keys);
-      List<byte[]> ks = new ArrayList<>(order.size());
-      for (K key : order) {
-        ks.add(keyBytes(key));
-      }
-      long start = stats() ? System.nanoTime() : 0;
-      long now = System.currentTimeMillis();
-      List<Store.Stored> found = order.isEmpty() ? List.of() : store.readAll(ks);
-      long hits = 0;
-      for (int i = 0; i < order.size(); i++) {
-        Store.Stored s = found.get(i);
-        if (s == null) {
-          continue;
-        }
-        ReentrantLock lock = locks.lockFor(ks.get(i));
-        lock.lock();
-        try {
-          if (s.isExpiredAt(now)) {
-            expire(ks.get(i), order.get(i), s, events);
-            continue;
-          }
-          out.put(order.get(i), value(s));
-          touched(ks.get(i), s, now);
-          hits++;
-        } finally {
-          lock.unlock();
-        }
-      }
-      if (stats()) {
-        statistics.hits(hits);
-        statistics.misses(order.size() - hits);
-        statistics.getTime(System.nanoTime() - start);
-      }
-    } else {
+    if (configuration.isReadThrough() && loader != null) {
       for (K key : keys) {
-        V v = getValue(key, events);
+        V v = getValue(key);
         if (v != null) {
           out.put(key, v);
         }
       }
+      return out;
     }
-    dispatch(events);
+    // one MGET for the lot; a transaction per key only where expiry needs bookkeeping
+    List<K> order = new ArrayList<>(keys);
+    List<byte[]> ks = new ArrayList<>(order.size());
+    for (K key : order) {
+      ks.add(keyBytes(key));
+    }
+    long start = stats() ? System.nanoTime() : 0;
+    long now = System.currentTimeMillis();
+    List<Store.Stored> found = order.isEmpty() ? List.of() : store.readAll(ks);
+    long hits = 0;
+    for (int i = 0; i < order.size(); i++) {
+      Store.Stored s = found.get(i);
+      if (s == null) {
+        continue;
+      }
+      if (eternal && !s.isExpiredAt(now)) {
+        out.put(order.get(i), value(s));
+        hits++;
+        continue;
+      }
+      byte[] k = ks.get(i);
+      K key = order.get(i);
+      Got<V> got = atomically(k, events -> {
+        long t = System.currentTimeMillis();
+        Store.Stored again = store.read(k);
+        if (again == null) {
+          return new Got<>(null, false);
+        }
+        if (again.isExpiredAt(t)) {
+          expire(k, key, again, events);
+          return new Got<>(null, false);
+        }
+        V v = value(again);
+        touched(k, again, t);
+        return new Got<>(v, true);
+      });
+      if (got.hit) {
+        out.put(key, got.value);
+        hits++;
+      }
+    }
+    if (stats()) {
+      statistics.hits(hits);
+      statistics.misses(order.size() - hits);
+      statistics.getTime(System.nanoTime() - start);
+    }
     return out;
   }
 
@@ -417,6 +498,15 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
 
   // ---------------------------------------------------------------- writes
 
+  private static final int STORED = 0;
+  private static final int PRESENT = 1;
+  private static final int EXPIRED_AT_ONCE = 2;
+
+  /** When nothing depends on whether the entry existed, a put is one plain SET. */
+  private boolean blindPut(boolean writeThrough) {
+    return eternal && listeners.isEmpty() && !(writeThrough && configuration.isWriteThrough() && writer != null);
+  }
+
   @Override
   public void put(K key, V value) {
     ensureOpen();
@@ -424,46 +514,32 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     long start = stats() ? System.nanoTime() : 0;
     byte[] k = keyBytes(key);
     byte[] v = serializer.toBytes(value);
-    EventDispatcher<K, V> events = new EventDispatcher<>();
-    boolean stored;
-    ReentrantLock lock = locks.lockFor(k);
-    lock.lock();
-    try {
-      stored = putLocked(k, key, value, v, null, true, true, events);
-      dispatch(events);
-    } finally {
-      lock.unlock();
+    int outcome;
+    if (blindPut(true)) {
+      ReentrantLock lock = locks.lockFor(k);
+      lock.lock();
+      try {
+        store.write(k, Long.MAX_VALUE, v, System.currentTimeMillis(), 0);
+      } finally {
+        lock.unlock();
+      }
+      outcome = STORED;
+    } else {
+      outcome = atomically(k, events -> putLocked(k, key, value, v, true, true, events));
     }
-    if (stored && stats()) {
+    if (outcome == STORED && stats()) {
       statistics.puts(1);
       statistics.putTime(System.nanoTime() - start);
     }
   }
 
   /**
-   * The put decision under the key's lock. {@code existing} may be passed when already read.
-   * Returns whether a value was stored (false when the creation expiry is zero, or when the entry
-   * exists and {@code replace} is false).
+   * The put decision inside a transaction: STORED, PRESENT (the entry exists and {@code replace}
+   * is false) or EXPIRED_AT_ONCE (the creation expiry is zero: nothing stored).
    */
-  private boolean putLocked(byte[] k, K key, V value, byte[] v, Store.Stored existing, boolean replace, boolean writeThrough,
-      EventDispatcher<K, V> events) {
-    return putOutcome(k, key, value, v, existing, replace, writeThrough, events) == STORED;
-  }
-
-  private static final int STORED = 0;
-  private static final int PRESENT = 1;
-  private static final int EXPIRED_AT_ONCE = 2;
-
-  /** {@link #putLocked}, telling apart "present, not replaced" and "zero creation expiry". */
-  private int putOutcome(byte[] k, K key, V value, byte[] v, Store.Stored existing, boolean replace, boolean writeThrough,
-      EventDispatcher<K, V> events) {
+  private int putLocked(byte[] k, K key, V value, byte[] v, boolean replace, boolean writeThrough, EventDispatcher<K, V> events) {
     long now = System.currentTimeMillis();
-    if (eternal && listeners.isEmpty() && replace && existing == null && !(writeThrough && configuration.isWriteThrough() && writer != null)) {
-      // nothing depends on whether the entry existed: one SET
-      store.write(k, Long.MAX_VALUE, v, now, 0);
-      return STORED;
-    }
-    Store.Stored s = existing == ABSENT ? null : existing != null ? existing : store.read(k);
+    Store.Stored s = store.read(k);
     if (s == null || s.isExpiredAt(now)) {
       if (writeThrough) {
         write(new CorvidEntry<>(key, value));
@@ -489,8 +565,7 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     if (writeThrough) {
       write(new CorvidEntry<>(key, value));
     }
-    long expiry = updateExpiry(s.expiryTime, now);
-    store.write(k, expiry, v, now, grace());
+    store.write(k, updateExpiry(s.expiryTime, now), v, now, grace());
     events.add(CorvidCacheEntryEvent.updated(this, key, value, old));
     return STORED;
   }
@@ -502,22 +577,13 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     long start = stats() ? System.nanoTime() : 0;
     byte[] k = keyBytes(key);
     byte[] v = serializer.toBytes(value);
-    EventDispatcher<K, V> events = new EventDispatcher<>();
-    V old = null;
-    boolean stored;
-    ReentrantLock lock = locks.lockFor(k);
-    lock.lock();
-    try {
-      long now = System.currentTimeMillis();
+    Object[] result = atomically(k, events -> {
       Store.Stored s = store.read(k);
-      if (s != null && !s.isExpiredAt(now)) {
-        old = value(s);
-      }
-      stored = putLocked(k, key, value, v, s == null ? ABSENT : s, true, true, events);
-      dispatch(events);
-    } finally {
-      lock.unlock();
-    }
+      V old = s != null && !s.isExpiredAt(System.currentTimeMillis()) ? value(s) : null;
+      return new Object[] {old, putLocked(k, key, value, v, true, true, events)};
+    });
+    @SuppressWarnings("unchecked")
+    V old = (V) result[0];
     if (stats()) {
       if (old != null) {
         statistics.hits(1);
@@ -525,16 +591,13 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
         statistics.misses(1);
       }
       statistics.getTime(System.nanoTime() - start);
-      if (stored) {
+      if ((int) result[1] == STORED) {
         statistics.puts(1);
         statistics.putTime(System.nanoTime() - start);
       }
     }
     return old;
   }
-
-  /** Marks "read, and absent" for putLocked (null there means "not read yet"). */
-  private static final Store.Stored ABSENT = new Store.Stored(Long.MIN_VALUE, new byte[Store.HEADER]);
 
   @Override
   public void putAll(Map<? extends K, ? extends V> map) {
@@ -576,22 +639,24 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
         }
       }
     }
-    EventDispatcher<K, V> events = new EventDispatcher<>();
     long stored = 0;
+    boolean blind = replace && blindPut(false);
     for (Map.Entry<K, V> e : toPut.entrySet()) {
       byte[] k = keyBytes(e.getKey());
       byte[] v = serializer.toBytes(e.getValue());
-      ReentrantLock lock = locks.lockFor(k);
-      lock.lock();
-      try {
-        if (putLocked(k, e.getKey(), e.getValue(), v, null, replace, false, events)) {
-          stored++;
+      if (blind) {
+        ReentrantLock lock = locks.lockFor(k);
+        lock.lock();
+        try {
+          store.write(k, Long.MAX_VALUE, v, System.currentTimeMillis(), 0);
+        } finally {
+          lock.unlock();
         }
-      } finally {
-        lock.unlock();
+        stored++;
+      } else if (atomically(k, events -> putLocked(k, e.getKey(), e.getValue(), v, replace, false, events)) == STORED) {
+        stored++;
       }
     }
-    dispatch(events);
     if (countPuts && stats()) {
       statistics.puts(stored);
       statistics.putTime(System.nanoTime() - start);
@@ -608,16 +673,7 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     long start = stats() ? System.nanoTime() : 0;
     byte[] k = keyBytes(key);
     byte[] v = serializer.toBytes(value);
-    EventDispatcher<K, V> events = new EventDispatcher<>();
-    int outcome;
-    ReentrantLock lock = locks.lockFor(k);
-    lock.lock();
-    try {
-      outcome = putOutcome(k, key, value, v, null, false, true, events);
-      dispatch(events);
-    } finally {
-      lock.unlock();
-    }
+    int outcome = atomically(k, events -> putLocked(k, key, value, v, false, true, events));
     boolean stored = outcome == STORED;
     if (stats()) {
       // JSR-107 counts putIfAbsent as a read: a hit when it found a value, else a miss
@@ -640,32 +696,31 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     ensureOpen();
     long start = stats() ? System.nanoTime() : 0;
     byte[] k = keyBytes(key);
-    EventDispatcher<K, V> events = new EventDispatcher<>();
-    boolean removed = false;
-    ReentrantLock lock = locks.lockFor(k);
-    lock.lock();
-    try {
+    boolean removed = atomically(k, events -> {
       writeDelete(key);
-      long now = System.currentTimeMillis();
-      Store.Stored s = store.read(k);
-      if (s != null) {
-        store.delete(k);
-        if (s.isExpiredAt(now)) {
-          events.add(CorvidCacheEntryEvent.expired(this, key, value(s)));
-        } else {
-          events.add(CorvidCacheEntryEvent.removed(this, key, value(s)));
-          removed = true;
-        }
-      }
-      dispatch(events);
-    } finally {
-      lock.unlock();
-    }
+      return removeLocked(k, key, events) != null;
+    });
     if (removed && stats()) {
       statistics.removals(1);
       statistics.removeTime(System.nanoTime() - start);
     }
     return removed;
+  }
+
+  /** Deletes the entry; returns the value it had, null when absent or expired. */
+  private V removeLocked(byte[] k, K key, EventDispatcher<K, V> events) {
+    Store.Stored s = store.read(k);
+    if (s == null) {
+      return null;
+    }
+    store.delete(k);
+    V old = value(s);
+    if (s.isExpiredAt(System.currentTimeMillis())) {
+      events.add(CorvidCacheEntryEvent.expired(this, key, old));
+      return null;
+    }
+    events.add(CorvidCacheEntryEvent.removed(this, key, old));
+    return old;
   }
 
   @Override
@@ -675,44 +730,39 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     long start = stats() ? System.nanoTime() : 0;
     byte[] k = keyBytes(key);
     byte[] ov = serializer.toBytes(oldValue);
-    EventDispatcher<K, V> events = new EventDispatcher<>();
-    boolean removed = false;
-    boolean hit = false;
-    ReentrantLock lock = locks.lockFor(k);
-    lock.lock();
-    try {
+    // 0 miss, 1 hit not removed, 2 removed
+    int outcome = atomically(k, events -> {
       long now = System.currentTimeMillis();
       Store.Stored s = store.read(k);
-      if (s != null && s.isExpiredAt(now)) {
-        expire(k, key, s, events);
-      } else if (s != null) {
-        hit = true;
-        if (s.sameValue(ov)) {
-          writeDelete(key);
-          store.delete(k);
-          events.add(CorvidCacheEntryEvent.removed(this, key, value(s)));
-          removed = true;
-        } else {
-          touched(k, s, now);
-        }
+      if (s == null) {
+        return 0;
       }
-      dispatch(events);
-    } finally {
-      lock.unlock();
-    }
+      if (s.isExpiredAt(now)) {
+        expire(k, key, s, events);
+        return 0;
+      }
+      if (!s.sameValue(ov)) {
+        touched(k, s, now);
+        return 1;
+      }
+      writeDelete(key);
+      store.delete(k);
+      events.add(CorvidCacheEntryEvent.removed(this, key, value(s)));
+      return 2;
+    });
     if (stats()) {
-      if (hit) {
+      if (outcome > 0) {
         statistics.hits(1);
       } else {
         statistics.misses(1);
       }
       statistics.getTime(System.nanoTime() - start);
-      if (removed) {
+      if (outcome == 2) {
         statistics.removals(1);
         statistics.removeTime(System.nanoTime() - start);
       }
     }
-    return removed;
+    return outcome == 2;
   }
 
   @Override
@@ -720,27 +770,10 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     ensureOpen();
     long start = stats() ? System.nanoTime() : 0;
     byte[] k = keyBytes(key);
-    EventDispatcher<K, V> events = new EventDispatcher<>();
-    V old = null;
-    ReentrantLock lock = locks.lockFor(k);
-    lock.lock();
-    try {
+    V old = atomically(k, events -> {
       writeDelete(key);
-      long now = System.currentTimeMillis();
-      Store.Stored s = store.read(k);
-      if (s != null) {
-        store.delete(k);
-        if (s.isExpiredAt(now)) {
-          events.add(CorvidCacheEntryEvent.expired(this, key, value(s)));
-        } else {
-          old = value(s);
-          events.add(CorvidCacheEntryEvent.removed(this, key, old));
-        }
-      }
-      dispatch(events);
-    } finally {
-      lock.unlock();
-    }
+      return removeLocked(k, key, events);
+    });
     if (stats()) {
       if (old != null) {
         statistics.hits(1);
@@ -763,45 +796,40 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     byte[] k = keyBytes(key);
     byte[] ov = serializer.toBytes(oldValue);
     byte[] nv = serializer.toBytes(newValue);
-    EventDispatcher<K, V> events = new EventDispatcher<>();
-    boolean replaced = false;
-    boolean hit = false;
-    ReentrantLock lock = locks.lockFor(k);
-    lock.lock();
-    try {
+    // 0 miss, 1 hit not replaced, 2 replaced
+    int outcome = atomically(k, events -> {
       long now = System.currentTimeMillis();
       Store.Stored s = store.read(k);
-      if (s != null && s.isExpiredAt(now)) {
-        expire(k, key, s, events);
-      } else if (s != null) {
-        hit = true;
-        if (s.sameValue(ov)) {
-          V old = value(s);
-          write(new CorvidEntry<>(key, newValue));
-          store.write(k, updateExpiry(s.expiryTime, now), nv, now, grace());
-          events.add(CorvidCacheEntryEvent.updated(this, key, newValue, old));
-          replaced = true;
-        } else {
-          touched(k, s, now);
-        }
+      if (s == null) {
+        return 0;
       }
-      dispatch(events);
-    } finally {
-      lock.unlock();
-    }
+      if (s.isExpiredAt(now)) {
+        expire(k, key, s, events);
+        return 0;
+      }
+      if (!s.sameValue(ov)) {
+        touched(k, s, now);
+        return 1;
+      }
+      V old = value(s);
+      write(new CorvidEntry<>(key, newValue));
+      store.write(k, updateExpiry(s.expiryTime, now), nv, now, grace());
+      events.add(CorvidCacheEntryEvent.updated(this, key, newValue, old));
+      return 2;
+    });
     if (stats()) {
-      if (hit) {
+      if (outcome > 0) {
         statistics.hits(1);
       } else {
         statistics.misses(1);
       }
       statistics.getTime(System.nanoTime() - start);
-      if (replaced) {
+      if (outcome == 2) {
         statistics.puts(1);
         statistics.putTime(System.nanoTime() - start);
       }
     }
-    return replaced;
+    return outcome == 2;
   }
 
   @Override
@@ -846,26 +874,22 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
   private V replaceInternal(K key, V value) {
     byte[] k = keyBytes(key);
     byte[] v = serializer.toBytes(value);
-    EventDispatcher<K, V> events = new EventDispatcher<>();
-    V old = null;
-    ReentrantLock lock = locks.lockFor(k);
-    lock.lock();
-    try {
+    return atomically(k, events -> {
       long now = System.currentTimeMillis();
       Store.Stored s = store.read(k);
-      if (s != null && s.isExpiredAt(now)) {
-        expire(k, key, s, events);
-      } else if (s != null) {
-        old = value(s);
-        write(new CorvidEntry<>(key, value));
-        store.write(k, updateExpiry(s.expiryTime, now), v, now, grace());
-        events.add(CorvidCacheEntryEvent.updated(this, key, value, old));
+      if (s == null) {
+        return null;
       }
-      dispatch(events);
-    } finally {
-      lock.unlock();
-    }
-    return old;
+      if (s.isExpiredAt(now)) {
+        expire(k, key, s, events);
+        return null;
+      }
+      V old = value(s);
+      write(new CorvidEntry<>(key, value));
+      store.write(k, updateExpiry(s.expiryTime, now), v, now, grace());
+      events.add(CorvidCacheEntryEvent.updated(this, key, value, old));
+      return old;
+    });
   }
 
   @Override
@@ -910,30 +934,13 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
         toRemove.removeAll(remaining);
       }
     }
-    EventDispatcher<K, V> events = new EventDispatcher<>();
     long removed = 0;
     for (K key : toRemove) {
       byte[] k = keyBytes(key);
-      ReentrantLock lock = locks.lockFor(k);
-      lock.lock();
-      try {
-        long now = System.currentTimeMillis();
-        Store.Stored s = store.read(k);
-        if (s == null) {
-          continue;
-        }
-        store.delete(k);
-        if (s.isExpiredAt(now)) {
-          events.add(CorvidCacheEntryEvent.expired(this, key, value(s)));
-        } else {
-          events.add(CorvidCacheEntryEvent.removed(this, key, value(s)));
-          removed++;
-        }
-      } finally {
-        lock.unlock();
+      if (atomically(k, events -> removeLocked(k, key, events)) != null) {
+        removed++;
       }
     }
-    dispatch(events);
     if (stats()) {
       statistics.removals(removed);
       statistics.removeTime(System.nanoTime() - start);
@@ -958,12 +965,8 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
       throw new NullPointerException(key == null ? "key is null" : "entryProcessor is null");
     }
     byte[] k = keyBytes(key);
-    EventDispatcher<K, V> events = new EventDispatcher<>();
-    T result;
-    ReentrantLock lock = locks.lockFor(k);
-    lock.lock();
-    try {
-      long start = stats() ? System.nanoTime() : 0;
+    long start = stats() ? System.nanoTime() : 0;
+    Object[] out = atomically(k, events -> {
       long now = System.currentTimeMillis();
       Store.Stored s = store.read(k);
       if (s != null && s.isExpiredAt(now)) {
@@ -972,6 +975,7 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
       }
       ProcessorEntry<K, V> entry = new ProcessorEntry<>(key, s == null ? null : value(s), s != null,
           configuration.isReadThrough() ? loader : null);
+      T result;
       try {
         result = entryProcessor.process(entry, arguments);
       } catch (EntryProcessorException e) {
@@ -979,21 +983,32 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
       } catch (Exception e) {
         throw new EntryProcessorException(e);
       }
-      applyProcessed(k, key, s, entry, now, start, events);
-      dispatch(events);
-    } finally {
-      lock.unlock();
+      applyProcessed(k, key, s, entry, now, events);
+      return new Object[] {result, s != null, entry.operation()};
+    });
+    if (stats()) {
+      // the lookup alone counts: a hit when the entry was there, else a miss
+      if ((boolean) out[1]) {
+        statistics.hits(1);
+      } else {
+        statistics.misses(1);
+      }
+      statistics.getTime(System.nanoTime() - start);
+      ProcessorEntry.Operation op = (ProcessorEntry.Operation) out[2];
+      if (op == ProcessorEntry.Operation.CREATE || op == ProcessorEntry.Operation.UPDATE) {
+        statistics.puts(1);
+        statistics.putTime(System.nanoTime() - start);
+      } else if (op == ProcessorEntry.Operation.REMOVE && (boolean) out[1]) {
+        statistics.removals(1);
+        statistics.removeTime(System.nanoTime() - start);
+      }
     }
+    @SuppressWarnings("unchecked")
+    T result = (T) out[0];
     return result;
   }
 
-  private void applyProcessed(byte[] k, K key, Store.Stored s, ProcessorEntry<K, V> entry, long now, long start,
-      EventDispatcher<K, V> events) {
-    boolean st = stats();
-    if (st) {
-      count(true, s != null, start);
-      start = System.nanoTime();
-    }
+  private void applyProcessed(byte[] k, K key, Store.Stored s, ProcessorEntry<K, V> entry, long now, EventDispatcher<K, V> events) {
     switch (entry.operation()) {
       case NONE:
         break;
@@ -1017,10 +1032,6 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
         if (expiry > now) {
           store.write(k, expiry, serializer.toBytes(nv), now, grace());
           events.add(CorvidCacheEntryEvent.created(this, key, nv));
-          if (st) {
-            statistics.puts(1);
-            statistics.putTime(System.nanoTime() - start);
-          }
         }
         break;
       }
@@ -1030,39 +1041,18 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
         write(new CorvidEntry<>(key, nv));
         store.write(k, updateExpiry(s.expiryTime, now), serializer.toBytes(nv), now, grace());
         events.add(CorvidCacheEntryEvent.updated(this, key, nv, old));
-        if (st) {
-          statistics.puts(1);
-          statistics.putTime(System.nanoTime() - start);
-        }
         break;
       }
-      case REMOVE: {
+      case REMOVE:
         writeDelete(key);
         if (s != null) {
           store.delete(k);
           events.add(CorvidCacheEntryEvent.removed(this, key, value(s)));
-          if (st) {
-            statistics.removals(1);
-            statistics.removeTime(System.nanoTime() - start);
-          }
         }
         break;
-      }
       default:
         break;
     }
-  }
-
-  private void count(boolean read, boolean hit, long start) {
-    if (!read) {
-      return;
-    }
-    if (hit) {
-      statistics.hits(1);
-    } else {
-      statistics.misses(1);
-    }
-    statistics.getTime(System.nanoTime() - start);
   }
 
   @Override
@@ -1122,23 +1112,29 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
           continue;
         }
         byte[] k = pending.poll();
-        ReentrantLock lock = locks.lockFor(k);
-        lock.lock();
-        try {
-          long start = stats() ? System.nanoTime() : 0;
-          long now = System.currentTimeMillis();
+        long start = stats() ? System.nanoTime() : 0;
+        CorvidEntry<K, V> found;
+        if (eternal) {
           Store.Stored s = store.read(k);
-          if (s == null || s.isExpiredAt(now)) {
-            continue;
-          }
-          next = new CorvidEntry<>(keyOf(k), value(s));
-          touched(k, s, now);
+          found = s == null || s.isExpiredAt(System.currentTimeMillis()) ? null : new CorvidEntry<>(keyOf(k), value(s));
+        } else {
+          found = atomically(k, events -> {
+            long now = System.currentTimeMillis();
+            Store.Stored s = store.read(k);
+            if (s == null || s.isExpiredAt(now)) {
+              return null;
+            }
+            CorvidEntry<K, V> e = new CorvidEntry<>(keyOf(k), value(s));
+            touched(k, s, now);
+            return e;
+          });
+        }
+        if (found != null) {
+          next = found;
           if (stats()) {
             statistics.hits(1);
             statistics.getTime(System.nanoTime() - start);
           }
-        } finally {
-          lock.unlock();
         }
       }
     }
@@ -1170,22 +1166,16 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
       last = null;
       long start = stats() ? System.nanoTime() : 0;
       byte[] k = keyBytes(key);
-      EventDispatcher<K, V> events = new EventDispatcher<>();
-      boolean removed = false;
-      ReentrantLock lock = locks.lockFor(k);
-      lock.lock();
-      try {
+      boolean removed = atomically(k, events -> {
         writeDelete(key);
         Store.Stored s = store.read(k);
-        if (s != null) {
-          store.delete(k);
-          events.add(CorvidCacheEntryEvent.removed(CorvidJCache.this, key, value(s)));
-          removed = true;
+        if (s == null) {
+          return false;
         }
-        dispatch(events);
-      } finally {
-        lock.unlock();
-      }
+        store.delete(k);
+        events.add(CorvidCacheEntryEvent.removed(CorvidJCache.this, key, value(s)));
+        return true;
+      });
       if (removed && stats()) {
         statistics.removals(1);
         statistics.removeTime(System.nanoTime() - start);

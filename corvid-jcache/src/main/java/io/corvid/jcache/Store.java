@@ -2,14 +2,18 @@ package io.corvid.jcache;
 
 import io.corvid.client.CorvidClient;
 import io.corvid.client.SetArgs;
+import io.corvid.client.connection.NodeConnection;
 import io.corvid.resp.RespValue;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import javax.cache.CacheException;
 
 /**
  * One JSR-107 cache's entries on the server. Every entry is one string key
@@ -22,6 +26,13 @@ import java.util.concurrent.CompletableFuture;
  * <p>The prefix is {@code jcache:{<namespace><cache name>}:}: the braces are a hash tag, so all
  * the entries of one cache share one cluster slot (one node), which makes clear(), iteration and
  * multi-key reads single-node operations, at the price that one cache cannot grow beyond one node.
+ *
+ * <p>Read-decide-write operations run as optimistic transactions ({@link #begin}, {@link
+ * #commit}): WATCH and GET on a connection of their own, the decision, then MULTI, the writes,
+ * EXEC. EXEC fails when another client changed the key in between, and the caller runs the
+ * operation again; so conditional operations (putIfAbsent, replace(k, old, new), invoke, ...) are
+ * atomic across processes too, without scripts. Between {@code begin} and {@code commit} the
+ * store's read and write methods for that key, on that thread, go through the transaction.
  */
 final class Store {
   static final byte FORMAT = 1;
@@ -30,11 +41,14 @@ final class Store {
   private static final long ETERNAL = Long.MAX_VALUE;
 
   private final CorvidClient client;
+  private final TxConnections txConnections;
   private final byte[] prefix;
   private final byte[] matchPattern;
+  private final ThreadLocal<ArrayDeque<Tx>> transactions = ThreadLocal.withInitial(ArrayDeque::new);
 
-  Store(CorvidClient client, String namespace, String cacheName) {
+  Store(CorvidClient client, TxConnections txConnections, String namespace, String cacheName) {
     this.client = client;
+    this.txConnections = txConnections;
     this.prefix = ("jcache:{" + namespace + cacheName + "}:").getBytes(StandardCharsets.UTF_8);
     this.matchPattern = (escapeGlob("jcache:{" + namespace + cacheName + "}:") + "*").getBytes(StandardCharsets.UTF_8);
   }
@@ -94,6 +108,10 @@ final class Store {
   }
 
   Stored read(byte[] serverKey) {
+    Tx tx = transaction(serverKey);
+    if (tx != null) {
+      return tx.read;
+    }
     return parse(client.sync().get(serverKey));
   }
 
@@ -127,10 +145,15 @@ final class Store {
   void write(byte[] serverKey, long expiryTime, byte[] serializedValue, long now, long graceMillis) {
     long ttl = serverTtl(expiryTime, now, graceMillis);
     if (ttl < 0) {
-      client.sync().del(serverKey);
+      delete(serverKey);
       return;
     }
     byte[] raw = encode(expiryTime, serializedValue);
+    Tx tx = transaction(serverKey);
+    if (tx != null) {
+      tx.writes.add(ttl == 0 ? new byte[][] {b("SET"), serverKey, raw} : new byte[][] {b("SET"), serverKey, raw, b("PX"), b(Long.toString(ttl))});
+      return;
+    }
     if (ttl == 0) {
       client.sync().set(serverKey, raw);
     } else {
@@ -142,17 +165,18 @@ final class Store {
   void touch(byte[] serverKey, long expiryTime, long now, long graceMillis) {
     long ttl = serverTtl(expiryTime, now, graceMillis);
     if (ttl < 0) {
-      client.sync().del(serverKey);
+      delete(serverKey);
       return;
     }
     byte[] header = new byte[8];
     ByteBuffer.wrap(header).putLong(expiryTime);
-    CompletableFuture<RespValue> a = client.async().command(serverKey, b("SETRANGE"), serverKey, b("1"), header);
-    CompletableFuture<RespValue> c = ttl == 0
-        ? client.async().command(serverKey, b("PERSIST"), serverKey)
-        : client.async().command(serverKey, b("PEXPIRE"), serverKey, b(Long.toString(ttl)));
-    check(a.join());
-    check(c.join());
+    Tx tx = transaction(serverKey);
+    if (tx == null) {
+      // SETRANGE on a key that is gone would create a broken entry: only inside a transaction
+      throw new IllegalStateException("touch outside a transaction");
+    }
+    tx.writes.add(new byte[][] {b("SETRANGE"), serverKey, b("1"), header});
+    tx.writes.add(ttl == 0 ? new byte[][] {b("PERSIST"), serverKey} : new byte[][] {b("PEXPIRE"), serverKey, b(Long.toString(ttl))});
   }
 
   private static void check(RespValue v) {
@@ -162,7 +186,176 @@ final class Store {
   }
 
   void delete(byte[] serverKey) {
+    Tx tx = transaction(serverKey);
+    if (tx != null) {
+      tx.writes.add(new byte[][] {b("DEL"), serverKey});
+      return;
+    }
     client.sync().del(serverKey);
+  }
+
+  // ---------------------------------------------------------------- optimistic transactions
+
+  /** One read-decide-write attempt on one key. */
+  private static final class Tx {
+    final byte[] key;
+    final NodeConnection connection;
+    final long connectionCount;
+    final List<byte[][]> writes = new ArrayList<>(2);
+    Stored read;
+
+    Tx(byte[] key, NodeConnection connection) {
+      this.key = key;
+      this.connection = connection;
+      this.connectionCount = connection.connectionCount();
+    }
+  }
+
+  private Tx transaction(byte[] serverKey) {
+    ArrayDeque<Tx> open = transactions.get();
+    if (open.isEmpty()) {
+      return null;
+    }
+    for (Tx t : open) {
+      if (Arrays.equals(t.key, serverKey)) {
+        return t;
+      }
+    }
+    return null;
+  }
+
+  /** Starts a transaction on {@code serverKey}: WATCH it and read it (one round trip). */
+  void begin(byte[] serverKey) {
+    for (int attempt = 1; ; attempt++) {
+      NodeConnection c = txConnections.borrow(serverKey);
+      Tx tx = new Tx(serverKey, c);
+      boolean healthy = false;
+      try {
+        CompletableFuture<RespValue> watch = c.send(b("WATCH"), serverKey);
+        CompletableFuture<RespValue> get = c.send(b("GET"), serverKey);
+        RespValue w = await(watch);
+        RespValue g = await(get);
+        healthy = true;
+        if (w instanceof RespValue.ErrorReply || g instanceof RespValue.ErrorReply) {
+          String m = ((RespValue.ErrorReply) (w instanceof RespValue.ErrorReply ? w : g)).message();
+          c.send(b("UNWATCH"));
+          if (redirected(m) && attempt < MAX_REDIRECT_RETRIES) {
+            txConnections.giveBack(c, false);
+            pause(attempt);
+            continue;
+          }
+          txConnections.giveBack(c, true);
+          throw new CacheException("Corvid refused WATCH/GET: " + m);
+        }
+        tx.read = parse(g instanceof RespValue.Bulk ? ((RespValue.Bulk) g).bytes() : null);
+      } catch (RuntimeException e) {
+        if (!healthy) {
+          txConnections.giveBack(c, false);
+        }
+        throw e;
+      }
+      transactions.get().push(tx);
+      return;
+    }
+  }
+
+  private static final int MAX_REDIRECT_RETRIES = 10;
+
+  private boolean redirected(String message) {
+    if (message.startsWith("MOVED") || message.startsWith("ASK") || message.startsWith("TRYAGAIN") || message.startsWith("CLUSTERDOWN")) {
+      client.router().refresh(false);
+      return true;
+    }
+    return false;
+  }
+
+  private static void pause(int attempt) {
+    try {
+      Thread.sleep(Math.min(100, 2L << Math.min(attempt, 6)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CacheException("interrupted", e);
+    }
+  }
+
+  private Tx pop(byte[] serverKey) {
+    Tx tx = transactions.get().poll();
+    if (tx == null || !Arrays.equals(tx.key, serverKey)) {
+      throw new IllegalStateException("no transaction open on this key");
+    }
+    return tx;
+  }
+
+  /**
+   * Ends the transaction: writes what it queued with MULTI ... EXEC. False when the key changed
+   * since {@link #begin} (EXEC refused, or the connection was re-established and lost the WATCH):
+   * nothing was written, and the caller runs the operation again.
+   */
+  boolean commit(byte[] serverKey) {
+    Tx tx = pop(serverKey);
+    NodeConnection c = tx.connection;
+    boolean healthy = false;
+    try {
+      if (tx.writes.isEmpty()) {
+        c.send(b("UNWATCH"));
+        healthy = true;
+        return true;
+      }
+      if (!c.isConnected() || c.connectionCount() != tx.connectionCount) {
+        return false;
+      }
+      c.send(b("MULTI"));
+      List<CompletableFuture<RespValue>> queued = new ArrayList<>(tx.writes.size());
+      for (byte[][] w : tx.writes) {
+        queued.add(c.send(w));
+      }
+      RespValue exec = await(c.send(b("EXEC")));
+      healthy = true;
+      if (exec instanceof RespValue.Null) {
+        return false;
+      }
+      for (CompletableFuture<RespValue> q : queued) {
+        RespValue r = await(q);
+        if (r instanceof RespValue.ErrorReply) {
+          if (redirected(((RespValue.ErrorReply) r).message())) {
+            return false;
+          }
+          throw new CacheException("Corvid refused a write: " + ((RespValue.ErrorReply) r).message());
+        }
+      }
+      if (exec instanceof RespValue.ErrorReply) {
+        throw new CacheException("Corvid refused the transaction: " + ((RespValue.ErrorReply) exec).message());
+      }
+      for (RespValue r : elements(exec)) {
+        if (r instanceof RespValue.ErrorReply) {
+          throw new CacheException("Corvid refused a write: " + ((RespValue.ErrorReply) r).message());
+        }
+      }
+      if (c.connectionCount() != tx.connectionCount) {
+        // the connection broke and came back while EXEC was on its way: the writes may have run
+        // without the WATCH (see the README: a lost connection makes a write's outcome unknown)
+        healthy = false;
+      }
+      return true;
+    } finally {
+      txConnections.giveBack(c, healthy);
+    }
+  }
+
+  /** Ends the transaction without writing (the operation failed). */
+  void abandon(byte[] serverKey) {
+    Tx tx = pop(serverKey);
+    tx.connection.send(b("UNWATCH"));
+    txConnections.giveBack(tx.connection, true);
+  }
+
+  private static RespValue await(CompletableFuture<RespValue> f) {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new CacheException("Corvid: " + cause.getMessage(), cause);
+    }
   }
 
   void deleteAll(List<byte[]> serverKeys) {
