@@ -178,25 +178,22 @@ public final class CorvidCacheManager implements CacheManager {
 
   @Override
   public void destroyCache(String cacheName) {
-    ensureOpen();
-    Objects.requireNonNull(cacheName, "cacheName");
-    CorvidJCache<?, ?> cache;
-    synchronized (this) {
-      cache = caches.get(cacheName);
-    }
+    CorvidJCache<?, ?> cache = managed(cacheName);
     if (cache != null) {
       cache.destroy();
     }
   }
 
-  @Override
-  public void enableManagement(String cacheName, boolean enabled) {
+  /** The open cache of that name, null when none (the manager must be open). */
+  private synchronized CorvidJCache<?, ?> managed(String cacheName) {
     ensureOpen();
     Objects.requireNonNull(cacheName, "cacheName");
-    CorvidJCache<?, ?> cache;
-    synchronized (this) {
-      cache = caches.get(cacheName);
-    }
+    return caches.get(cacheName);
+  }
+
+  @Override
+  public void enableManagement(String cacheName, boolean enabled) {
+    CorvidJCache<?, ?> cache = managed(cacheName);
     if (cache != null) {
       cache.setManagementEnabled(enabled);
     }
@@ -204,12 +201,7 @@ public final class CorvidCacheManager implements CacheManager {
 
   @Override
   public void enableStatistics(String cacheName, boolean enabled) {
-    ensureOpen();
-    Objects.requireNonNull(cacheName, "cacheName");
-    CorvidJCache<?, ?> cache;
-    synchronized (this) {
-      cache = caches.get(cacheName);
-    }
+    CorvidJCache<?, ?> cache = managed(cacheName);
     if (cache != null) {
       cache.setStatisticsEnabled(enabled);
     }

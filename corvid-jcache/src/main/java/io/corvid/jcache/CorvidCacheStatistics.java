@@ -30,6 +30,28 @@ public final class CorvidCacheStatistics implements CacheStatisticsMXBean {
     removeTimeNanos.reset();
   }
 
+  /** One read (lookup): a hit or a miss, and its time since {@code startNanos}. */
+  void read(boolean hit, long startNanos) {
+    if (hit) {
+      hits.increment();
+    } else {
+      misses.increment();
+    }
+    getTimeNanos.add(System.nanoTime() - startNanos);
+  }
+
+  /** {@code n} values stored, and the time since {@code startNanos}. */
+  void stored(long n, long startNanos) {
+    puts.add(n);
+    putTimeNanos.add(System.nanoTime() - startNanos);
+  }
+
+  /** {@code n} entries removed, and the time since {@code startNanos}. */
+  void removed(long n, long startNanos) {
+    removals.add(n);
+    removeTimeNanos.add(System.nanoTime() - startNanos);
+  }
+
   void hits(long n) {
     hits.add(n);
   }

@@ -198,24 +198,20 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
   }
 
   private void write(Cache.Entry<K, V> entry) {
-    if (!configuration.isWriteThrough() || writer == null) {
-      return;
-    }
-    try {
-      writer.write(entry);
-    } catch (CacheWriterException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new CacheWriterException("the CacheWriter failed: " + e, e);
-    }
+    throughWriter(w -> w.write(entry));
   }
 
   private void writeDelete(K key) {
+    throughWriter(w -> w.delete(key));
+  }
+
+  /** Calls the CacheWriter when write-through is on; its failures become CacheWriterException. */
+  private void throughWriter(java.util.function.Consumer<CacheWriter<K, V>> call) {
     if (!configuration.isWriteThrough() || writer == null) {
       return;
     }
     try {
-      writer.delete(key);
+      call.accept(writer);
     } catch (CacheWriterException e) {
       throw e;
     } catch (Exception e) {
@@ -325,12 +321,7 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
       got = atomically(k, events -> getLocked(k, key, events));
     }
     if (stats()) {
-      if (got.hit) {
-        statistics.hits(1);
-      } else {
-        statistics.misses(1);
-      }
-      statistics.getTime(System.nanoTime() - start);
+      statistics.read(got.hit, start);
     }
     return got.value;
   }
@@ -528,8 +519,7 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
       outcome = atomically(k, events -> putLocked(k, key, value, v, true, true, events));
     }
     if (outcome == STORED && stats()) {
-      statistics.puts(1);
-      statistics.putTime(System.nanoTime() - start);
+      statistics.stored(1, start);
     }
   }
 
@@ -585,15 +575,9 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     @SuppressWarnings("unchecked")
     V old = (V) result[0];
     if (stats()) {
-      if (old != null) {
-        statistics.hits(1);
-      } else {
-        statistics.misses(1);
-      }
-      statistics.getTime(System.nanoTime() - start);
+      statistics.read(old != null, start);
       if ((int) result[1] == STORED) {
-        statistics.puts(1);
-        statistics.putTime(System.nanoTime() - start);
+        statistics.stored(1, start);
       }
     }
     return old;
@@ -658,8 +642,7 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
       }
     }
     if (countPuts && stats()) {
-      statistics.puts(stored);
-      statistics.putTime(System.nanoTime() - start);
+      statistics.stored(stored, start);
     }
     if (failure != null) {
       throw failure;
@@ -677,16 +660,10 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     boolean stored = outcome == STORED;
     if (stats()) {
       // JSR-107 counts putIfAbsent as a read: a hit when it found a value, else a miss
-      if (outcome == PRESENT) {
-        statistics.hits(1);
-      } else {
-        statistics.misses(1);
-      }
+      statistics.read(outcome == PRESENT, start);
       if (stored) {
-        statistics.puts(1);
-        statistics.putTime(System.nanoTime() - start);
+        statistics.stored(1, start);
       }
-      statistics.getTime(System.nanoTime() - start);
     }
     return stored;
   }
@@ -701,8 +678,7 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
       return removeLocked(k, key, events) != null;
     });
     if (removed && stats()) {
-      statistics.removals(1);
-      statistics.removeTime(System.nanoTime() - start);
+      statistics.removed(1, start);
     }
     return removed;
   }
@@ -730,8 +706,32 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     long start = stats() ? System.nanoTime() : 0;
     byte[] k = keyBytes(key);
     byte[] ov = serializer.toBytes(oldValue);
-    // 0 miss, 1 hit not removed, 2 removed
-    int outcome = atomically(k, events -> {
+    int outcome = ifValueIs(k, key, ov, (s, now, events) -> {
+      writeDelete(key);
+      store.delete(k);
+      events.add(CorvidCacheEntryEvent.removed(this, key, value(s)));
+    });
+    if (stats()) {
+      statistics.read(outcome > 0, start);
+      if (outcome == 2) {
+        statistics.removed(1, start);
+      }
+    }
+    return outcome == 2;
+  }
+
+  /** What remove(k, v) and replace(k, old, new) do to an entry holding the expected value. */
+  private interface OnMatch<K, V> {
+    void apply(Store.Stored s, long now, EventDispatcher<K, V> events);
+  }
+
+  /**
+   * The compare step of remove(k, v) and replace(k, old, new), in a transaction: 0 when there is
+   * no (unexpired) entry, 1 when it holds another value (an access), 2 when it held
+   * {@code expected} and {@code onMatch} ran.
+   */
+  private int ifValueIs(byte[] k, K key, byte[] expected, OnMatch<K, V> onMatch) {
+    return atomically(k, events -> {
       long now = System.currentTimeMillis();
       Store.Stored s = store.read(k);
       if (s == null) {
@@ -741,28 +741,13 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
         expire(k, key, s, events);
         return 0;
       }
-      if (!s.sameValue(ov)) {
+      if (!s.sameValue(expected)) {
         touched(k, s, now);
         return 1;
       }
-      writeDelete(key);
-      store.delete(k);
-      events.add(CorvidCacheEntryEvent.removed(this, key, value(s)));
+      onMatch.apply(s, now, events);
       return 2;
     });
-    if (stats()) {
-      if (outcome > 0) {
-        statistics.hits(1);
-      } else {
-        statistics.misses(1);
-      }
-      statistics.getTime(System.nanoTime() - start);
-      if (outcome == 2) {
-        statistics.removals(1);
-        statistics.removeTime(System.nanoTime() - start);
-      }
-    }
-    return outcome == 2;
   }
 
   @Override
@@ -775,14 +760,10 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
       return removeLocked(k, key, events);
     });
     if (stats()) {
+      statistics.read(old != null, start);
       if (old != null) {
-        statistics.hits(1);
-        statistics.removals(1);
-        statistics.removeTime(System.nanoTime() - start);
-      } else {
-        statistics.misses(1);
+        statistics.removed(1, start);
       }
-      statistics.getTime(System.nanoTime() - start);
     }
     return old;
   }
@@ -796,37 +777,16 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     byte[] k = keyBytes(key);
     byte[] ov = serializer.toBytes(oldValue);
     byte[] nv = serializer.toBytes(newValue);
-    // 0 miss, 1 hit not replaced, 2 replaced
-    int outcome = atomically(k, events -> {
-      long now = System.currentTimeMillis();
-      Store.Stored s = store.read(k);
-      if (s == null) {
-        return 0;
-      }
-      if (s.isExpiredAt(now)) {
-        expire(k, key, s, events);
-        return 0;
-      }
-      if (!s.sameValue(ov)) {
-        touched(k, s, now);
-        return 1;
-      }
+    int outcome = ifValueIs(k, key, ov, (s, now, events) -> {
       V old = value(s);
       write(new CorvidEntry<>(key, newValue));
       store.write(k, updateExpiry(s.expiryTime, now), nv, now, grace());
       events.add(CorvidCacheEntryEvent.updated(this, key, newValue, old));
-      return 2;
     });
     if (stats()) {
-      if (outcome > 0) {
-        statistics.hits(1);
-      } else {
-        statistics.misses(1);
-      }
-      statistics.getTime(System.nanoTime() - start);
+      statistics.read(outcome > 0, start);
       if (outcome == 2) {
-        statistics.puts(1);
-        statistics.putTime(System.nanoTime() - start);
+        statistics.stored(1, start);
       }
     }
     return outcome == 2;
@@ -838,16 +798,7 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     requireValue(value, "value");
     long start = stats() ? System.nanoTime() : 0;
     boolean replaced = replaceInternal(key, value) != null;
-    if (stats()) {
-      if (replaced) {
-        statistics.hits(1);
-        statistics.puts(1);
-        statistics.putTime(System.nanoTime() - start);
-      } else {
-        statistics.misses(1);
-      }
-      statistics.getTime(System.nanoTime() - start);
-    }
+    countReplace(replaced, start);
     return replaced;
   }
 
@@ -857,17 +808,18 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     requireValue(value, "value");
     long start = stats() ? System.nanoTime() : 0;
     V old = replaceInternal(key, value);
-    if (stats()) {
-      if (old != null) {
-        statistics.hits(1);
-        statistics.puts(1);
-        statistics.putTime(System.nanoTime() - start);
-      } else {
-        statistics.misses(1);
-      }
-      statistics.getTime(System.nanoTime() - start);
-    }
+    countReplace(old != null, start);
     return old;
+  }
+
+  /** replace(k, v) and getAndReplace: a read, and a put when the entry was there. */
+  private void countReplace(boolean replaced, long start) {
+    if (stats()) {
+      statistics.read(replaced, start);
+      if (replaced) {
+        statistics.stored(1, start);
+      }
+    }
   }
 
   /** Replaces an existing entry; returns its old value, null when there was none. */
@@ -942,8 +894,7 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
       }
     }
     if (stats()) {
-      statistics.removals(removed);
-      statistics.removeTime(System.nanoTime() - start);
+      statistics.removed(removed, start);
     }
     if (failure != null) {
       throw failure;
@@ -988,19 +939,12 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     });
     if (stats()) {
       // the lookup alone counts: a hit when the entry was there, else a miss
-      if ((boolean) out[1]) {
-        statistics.hits(1);
-      } else {
-        statistics.misses(1);
-      }
-      statistics.getTime(System.nanoTime() - start);
+      statistics.read((boolean) out[1], start);
       ProcessorEntry.Operation op = (ProcessorEntry.Operation) out[2];
       if (op == ProcessorEntry.Operation.CREATE || op == ProcessorEntry.Operation.UPDATE) {
-        statistics.puts(1);
-        statistics.putTime(System.nanoTime() - start);
+        statistics.stored(1, start);
       } else if (op == ProcessorEntry.Operation.REMOVE && (boolean) out[1]) {
-        statistics.removals(1);
-        statistics.removeTime(System.nanoTime() - start);
+        statistics.removed(1, start);
       }
     }
     @SuppressWarnings("unchecked")
@@ -1132,8 +1076,7 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
         if (found != null) {
           next = found;
           if (stats()) {
-            statistics.hits(1);
-            statistics.getTime(System.nanoTime() - start);
+            statistics.read(true, start);
           }
         }
       }
@@ -1177,8 +1120,7 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
         return true;
       });
       if (removed && stats()) {
-        statistics.removals(1);
-        statistics.removeTime(System.nanoTime() - start);
+        statistics.removed(1, start);
       }
     }
   }
