@@ -83,7 +83,11 @@ public final class CorvidCacheManager implements CacheManager {
 
   synchronized CorvidClient client() {
     if (client == null) {
-      client = pool.acquire(seeds, properties.getProperty(USER), properties.getProperty(PASSWORD));
+      try {
+        client = pool.acquire(seeds, properties.getProperty(USER), properties.getProperty(PASSWORD));
+      } catch (RuntimeException e) {
+        throw new CacheException("cannot connect to Corvid at " + String.join(",", seeds) + ": " + e.getMessage(), e);
+      }
       txConnections = new TxConnections(client);
     }
     return client;

@@ -1,6 +1,7 @@
 package io.corvid.jcache;
 
 import io.corvid.client.CorvidClient;
+import io.corvid.client.CorvidException;
 import io.corvid.client.SetArgs;
 import io.corvid.client.connection.NodeConnection;
 import io.corvid.resp.RespValue;
@@ -112,11 +113,11 @@ final class Store {
     if (tx != null) {
       return tx.read;
     }
-    return parse(client.sync().get(serverKey));
+    return parse(call(() -> client.sync().get(serverKey)));
   }
 
   List<Stored> readAll(List<byte[]> serverKeys) {
-    List<byte[]> raws = client.sync().mget(serverKeys);
+    List<byte[]> raws = call(() -> client.sync().mget(serverKeys));
     List<Stored> out = new ArrayList<>(raws.size());
     for (byte[] r : raws) {
       out.add(parse(r));
@@ -155,9 +156,9 @@ final class Store {
       return;
     }
     if (ttl == 0) {
-      client.sync().set(serverKey, raw);
+      call(() -> client.sync().set(serverKey, raw));
     } else {
-      client.sync().set(serverKey, raw, SetArgs.ttl(Duration.ofMillis(ttl)));
+      call(() -> client.sync().set(serverKey, raw, SetArgs.ttl(Duration.ofMillis(ttl))));
     }
   }
 
@@ -191,7 +192,7 @@ final class Store {
       tx.writes.add(new byte[][] {b("DEL"), serverKey});
       return;
     }
-    client.sync().del(serverKey);
+    call(() -> client.sync().del(serverKey));
   }
 
   // ---------------------------------------------------------------- optimistic transactions
@@ -349,6 +350,15 @@ final class Store {
     txConnections.giveBack(tx.connection, true);
   }
 
+  /** A client call; the client's failures (timeouts, lost connections, errors) become CacheException. */
+  private static <T> T call(java.util.function.Supplier<T> command) {
+    try {
+      return command.get();
+    } catch (CorvidException e) {
+      throw new CacheException("Corvid: " + e.getMessage(), e);
+    }
+  }
+
   private static RespValue await(CompletableFuture<RespValue> f) {
     try {
       return f.join();
@@ -361,13 +371,13 @@ final class Store {
   void deleteAll(List<byte[]> serverKeys) {
     for (int i = 0; i < serverKeys.size(); i += SCAN_COUNT) {
       List<byte[]> part = serverKeys.subList(i, Math.min(serverKeys.size(), i + SCAN_COUNT));
-      client.sync().del(part.toArray(new byte[0][]));
+      call(() -> client.sync().del(part.toArray(new byte[0][])));
     }
   }
 
   /** One SCAN step over this cache's keys: the next cursor ("0" at the end) and the keys found. */
   String scan(String cursor, List<byte[]> into) {
-    RespValue reply = client.sync().command(prefix, b("SCAN"), b(cursor), b("MATCH"), matchPattern, b("COUNT"), b(Integer.toString(SCAN_COUNT)));
+    RespValue reply = call(() -> client.sync().command(prefix, b("SCAN"), b(cursor), b("MATCH"), matchPattern, b("COUNT"), b(Integer.toString(SCAN_COUNT))));
     check(reply);
     List<RespValue> parts = elements(reply);
     String next = new String(bytes(parts.get(0)), StandardCharsets.UTF_8);
@@ -394,7 +404,7 @@ final class Store {
       List<byte[]> keys = new ArrayList<>();
       cursor = scan(cursor, keys);
       if (!keys.isEmpty()) {
-        client.sync().del(keys.toArray(new byte[0][]));
+        call(() -> client.sync().del(keys.toArray(new byte[0][])));
       }
     } while (!cursor.equals("0"));
   }

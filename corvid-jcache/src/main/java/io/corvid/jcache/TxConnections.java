@@ -1,6 +1,7 @@
 package io.corvid.jcache;
 
 import io.corvid.client.CorvidClient;
+import io.corvid.client.CorvidException;
 import io.corvid.client.connection.HostAndPort;
 import io.corvid.client.connection.NodeConnection;
 import java.util.ArrayDeque;
@@ -8,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import javax.cache.CacheException;
 
 /**
  * Connections for WATCH/MULTI/EXEC, which need a connection of their own for the length of one
@@ -43,7 +45,11 @@ final class TxConnections {
         c.close();
       }
     }
-    fresh = client.openConnection(routingKey);
+    try {
+      fresh = client.openConnection(routingKey);
+    } catch (CorvidException e) {
+      throw new CacheException("Corvid: cannot open a connection for a transaction: " + e.getMessage(), e);
+    }
     return fresh;
   }
 
