@@ -3,6 +3,7 @@ package io.corvid.jcache;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import javax.cache.event.CacheEntryListenerException;
 
 /**
@@ -42,13 +43,17 @@ final class EventDispatcher<K, V> {
           failure = failure == null ? new CacheEntryListenerException("a synchronous listener failed: " + e, e) : failure;
         }
       } else {
-        asyncExecutor.execute(() -> {
-          try {
-            r.deliver(batch);
-          } catch (RuntimeException | AssertionError e) {
-            // an asynchronous listener's failure cannot reach the caller; it must not stop the others
-          }
-        });
+        try {
+          asyncExecutor.execute(() -> {
+            try {
+              r.deliver(batch);
+            } catch (RuntimeException | AssertionError e) {
+              // an asynchronous listener's failure cannot reach the caller; it must not stop the others
+            }
+          });
+        } catch (RejectedExecutionException e) {
+          // the cache closed while this operation ran: its asynchronous listeners are gone
+        }
       }
     }
     if (failure != null) {
