@@ -25,9 +25,11 @@ import javax.cache.configuration.CompleteConfiguration;
 import javax.cache.configuration.Configuration;
 import javax.cache.configuration.MutableConfiguration;
 import javax.cache.event.EventType;
+import javax.cache.expiry.CreatedExpiryPolicy;
 import javax.cache.expiry.Duration;
 import javax.cache.expiry.EternalExpiryPolicy;
 import javax.cache.expiry.ExpiryPolicy;
+import javax.cache.expiry.ModifiedExpiryPolicy;
 import javax.cache.integration.CacheLoader;
 import javax.cache.integration.CacheLoaderException;
 import javax.cache.integration.CacheWriter;
@@ -53,6 +55,8 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
   private final KeyLocks locks = new KeyLocks();
   private final ExpiryPolicy expiryPolicy;
   private final boolean eternal;
+  /** The policy never changes the expiry on access: a read needs no write (Eternal, Created, Modified). */
+  private final boolean readOnlyAccess;
   private final CacheLoader<K, V> loader;
   private final CacheWriter<K, V> writer;
   private final List<ListenerRegistration<K, V>> listeners = new CopyOnWriteArrayList<>();
@@ -81,6 +85,7 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     }
     this.expiryPolicy = configuration.getExpiryPolicyFactory() == null ? new EternalExpiryPolicy() : configuration.getExpiryPolicyFactory().create();
     this.eternal = expiryPolicy instanceof EternalExpiryPolicy;
+    this.readOnlyAccess = eternal || expiryPolicy.getClass() == CreatedExpiryPolicy.class || expiryPolicy.getClass() == ModifiedExpiryPolicy.class;
     this.loader = configuration.getCacheLoaderFactory() == null ? null : (CacheLoader<K, V>) configuration.getCacheLoaderFactory().create();
     this.writer = configuration.getCacheWriterFactory() == null ? null : (CacheWriter<K, V>) configuration.getCacheWriterFactory().create();
     for (CacheEntryListenerConfiguration<K, V> lc : configuration.getCacheEntryListenerConfigurations()) {
@@ -307,8 +312,8 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
     byte[] k = keyBytes(key);
     long start = stats() ? System.nanoTime() : 0;
     Got<V> got = null;
-    if (eternal) {
-      // no expiry to keep: a plain GET decides a hit, and a miss without read-through
+    if (readOnlyAccess) {
+      // a read changes nothing: a plain GET decides a hit, and a miss without read-through
       Store.Stored s = store.read(k);
       long now = System.currentTimeMillis();
       if (s != null && !s.isExpiredAt(now)) {
@@ -391,7 +396,7 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
       if (s == null) {
         continue;
       }
-      if (eternal && !s.isExpiredAt(now)) {
+      if (readOnlyAccess && !s.isExpiredAt(now)) {
         out.put(order.get(i), value(s));
         hits++;
         continue;
@@ -1058,7 +1063,7 @@ public final class CorvidJCache<K, V> implements Cache<K, V> {
         byte[] k = pending.poll();
         long start = stats() ? System.nanoTime() : 0;
         CorvidEntry<K, V> found;
-        if (eternal) {
+        if (readOnlyAccess) {
           Store.Stored s = store.read(k);
           found = s == null || s.isExpiredAt(System.currentTimeMillis()) ? null : new CorvidEntry<>(keyOf(k), value(s));
         } else {
