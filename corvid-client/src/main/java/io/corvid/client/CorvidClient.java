@@ -128,8 +128,9 @@ public final class CorvidClient implements AutoCloseable {
    * routingKey}'s slot (the single node when not a cluster; any node when the key is null), for
    * state that lives on a connection, such as WATCH ... MULTI ... EXEC. Nothing is routed or
    * retried on it: a slot that moved answers with the server's MOVED error. The caller closes it.
-   * A connection that broke and reconnected has lost such state; {@link
-   * NodeConnection#connectionCount()} tells.
+   * It does not reconnect: when it breaks it closes, commands in flight fail with {@link
+   * ConnectionLostException} and commands not yet written with {@link ClientClosedException}, so
+   * connection state (a WATCH) is never silently lost by a reconnect.
    */
   public NodeConnection openConnection(byte[] routingKey) {
     if (closed) {
@@ -139,7 +140,12 @@ public final class CorvidClient implements AutoCloseable {
     if (node == null) {
       node = router.nodes().get(0);
     }
-    NodeConnection c = new NodeConnection(node, options, group, null, false);
+    NodeConnection c = new NodeConnection(node, options, group, new NodeConnection.Listener() {
+      @Override
+      public void onDisconnected(NodeConnection connection) {
+        connection.close();
+      }
+    }, false);
     try {
       sync.await(c.connect());
     } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package io.corvid.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.corvid.client.connection.NodeConnection;
 import io.corvid.resp.RespValue;
@@ -12,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link CorvidClient#openConnection}: a connection of its own, so WATCH/MULTI/EXEC state is not
- * disturbed by other callers, against a real Corvid node.
+ * disturbed by other callers, and one that closes instead of reconnecting, against a real Corvid
+ * node.
  */
 class OpenConnectionIT {
   private static ServerProcess corvid;
@@ -32,7 +34,7 @@ class OpenConnectionIT {
   }
 
   @Test
-  void watchOnADedicatedConnectionSeesWritesOfTheSharedOne() {
+  void watchOnADedicatedConnectionSeesWritesOfTheSharedOne() throws Exception {
     try (CorvidClient client = CorvidClient.connect(corvid.host() + ":" + corvid.port())) {
       client.sync().set("oc:k", "v1");
       NodeConnection c = client.openConnection(b("oc:k"));
@@ -55,6 +57,13 @@ class OpenConnectionIT {
         c.send(b("SET"), b("oc:k"), b("v3")).join();
         assertThat(c.send(b("EXEC")).join()).isInstanceOf(RespValue.Null.class);
         assertThat(client.sync().get("oc:k")).isEqualTo("other");
+
+        // it does not reconnect: a WATCH is never silently lost, later commands fail instead
+        c.send(b("WATCH"), b("oc:k")).join();
+        c.disconnect();
+        ConnectionIT.awaitCondition(c::isClosed);
+        assertThatThrownBy(() -> c.send(b("MULTI")).join()).hasCauseInstanceOf(ClientClosedException.class);
+        assertThat(client.sync().get("oc:k")).as("the shared connection is not affected").isEqualTo("other");
       } finally {
         c.close();
       }

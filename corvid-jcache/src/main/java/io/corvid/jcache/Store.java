@@ -1,5 +1,6 @@
 package io.corvid.jcache;
 
+import io.corvid.client.ClientClosedException;
 import io.corvid.client.CorvidClient;
 import io.corvid.client.CorvidException;
 import io.corvid.client.SetArgs;
@@ -201,14 +202,12 @@ final class Store {
   private static final class Tx {
     final byte[] key;
     final NodeConnection connection;
-    final long connectionCount;
     final List<byte[][]> writes = new ArrayList<>(2);
     Stored read;
 
     Tx(byte[] key, NodeConnection connection) {
       this.key = key;
       this.connection = connection;
-      this.connectionCount = connection.connectionCount();
     }
   }
 
@@ -302,15 +301,26 @@ final class Store {
         healthy = true;
         return true;
       }
-      if (!c.isConnected() || c.connectionCount() != tx.connectionCount) {
-        return false;
+      if (!c.isConnected()) {
+        return false; // broke since the WATCH (and closed: it never reconnects): run again
       }
       c.send(b("MULTI"));
       List<CompletableFuture<RespValue>> queued = new ArrayList<>(tx.writes.size());
       for (byte[][] w : tx.writes) {
         queued.add(c.send(w));
       }
-      RespValue exec = await(c.send(b("EXEC")));
+      CompletableFuture<RespValue> execFuture = c.send(b("EXEC"));
+      RespValue exec;
+      try {
+        exec = execFuture.join();
+      } catch (CompletionException e) {
+        if (e.getCause() instanceof ClientClosedException) {
+          // the connection broke and closed before EXEC was written: the server dropped the
+          // transaction with the connection, nothing ran; run the operation again
+          return false;
+        }
+        throw new CacheException("Corvid: " + (e.getCause() == null ? e : e.getCause()).getMessage(), e.getCause());
+      }
       healthy = true;
       if (exec instanceof RespValue.Null) {
         return false;
@@ -331,11 +341,6 @@ final class Store {
         if (r instanceof RespValue.ErrorReply) {
           throw new CacheException("Corvid refused a write: " + ((RespValue.ErrorReply) r).message());
         }
-      }
-      if (c.connectionCount() != tx.connectionCount) {
-        // the connection broke and came back while EXEC was on its way: the writes may have run
-        // without the WATCH (see the README: a lost connection makes a write's outcome unknown)
-        healthy = false;
       }
       return true;
     } finally {
