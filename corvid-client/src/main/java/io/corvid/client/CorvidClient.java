@@ -123,6 +123,38 @@ public final class CorvidClient implements AutoCloseable {
     return sync.await(subscribeAsync(channel, handler));
   }
 
+  /**
+   * A connection of its own (not the shared, multiplexed one) to the primary that serves {@code
+   * routingKey}'s slot (the single node when not a cluster; any node when the key is null), for
+   * state that lives on a connection, such as WATCH ... MULTI ... EXEC. Nothing is routed or
+   * retried on it: a slot that moved answers with the server's MOVED error. The caller closes it.
+   * It does not reconnect: when it breaks it closes, commands in flight fail with {@link
+   * ConnectionLostException} and commands not yet written with {@link ClientClosedException}, so
+   * connection state (a WATCH) is never silently lost by a reconnect.
+   */
+  public NodeConnection openConnection(byte[] routingKey) {
+    if (closed) {
+      throw new ClientClosedException("client closed");
+    }
+    HostAndPort node = routingKey == null ? null : router.primaryOf(router.slot(routingKey));
+    if (node == null) {
+      node = router.nodes().get(0);
+    }
+    NodeConnection c = new NodeConnection(node, options, group, new NodeConnection.Listener() {
+      @Override
+      public void onDisconnected(NodeConnection connection) {
+        connection.close();
+      }
+    }, false);
+    try {
+      sync.await(c.connect());
+    } catch (RuntimeException e) {
+      c.close();
+      throw e;
+    }
+    return c;
+  }
+
   Tracking tracking() {
     return tracking;
   }

@@ -580,6 +580,9 @@ public final class NodeConnection {
     }
     if (wasReady) {
       listener.onDisconnected(this);
+      if (state == State.CLOSED) {
+        return; // the listener closed the connection: no reconnect
+      }
     }
     if (!firstReady.isDone()) {
       ConnectException e = new ConnectException("connection to " + address + " lost during the handshake", cause);
