@@ -86,7 +86,8 @@ public final class BackingStores implements AutoCloseable {
   private final Map<String, Lane> lanes = new HashMap<>();
   private final Map<String, Long> negative = new HashMap<>();
   private final ObjectMapper json = new ObjectMapper();
-  private long lastVersion;
+  /** Versions of database writes; null when no store writes (read-through only). */
+  private final Versions versions;
 
   // stats
   final AtomicLong loads = new AtomicLong();
@@ -154,13 +155,17 @@ public final class BackingStores implements AutoCloseable {
     this.applicationName = "corvid-" + node.runId().substring(0, 12);
     int threads = 0;
     boolean anyWriteBehind = false;
+    boolean anyWrites = false;
     for (BackingStoreSpec s : specs) {
       JdbcStore j = new JdbcStore(s, applicationName);
       stores.add(new Store(s, s.prefixBytes(), j));
       byPrefix.put(s.prefix(), j);
       threads += s.poolSize();
       anyWriteBehind |= s.mode() == Mode.WRITE_BEHIND;
+      anyWrites |= s.writes();
     }
+    Path dir = Path.of(node.config().dir());
+    this.versions = anyWrites ? new Versions(dir, () -> node.clock().currentTimeMillis() * 1000) : null;
     AtomicInteger n = new AtomicInteger();
     this.jdbc = Executors.newFixedThreadPool(threads, r -> {
       Thread t = new Thread(r, "corvid-backing-" + n.incrementAndGet());
@@ -182,7 +187,7 @@ public final class BackingStores implements AutoCloseable {
         });
       }
     }
-    this.writeBehind = anyWriteBehind ? new WriteBehind(Path.of(node.config().dir()), byPrefix, node.config()) : null;
+    this.writeBehind = anyWriteBehind ? new WriteBehind(dir, byPrefix, node.config()) : null;
     List<BackingStoreSpec> notify = specs.stream().filter(BackingStoreSpec::invalidateByNotify).toList();
     this.listener = notify.isEmpty() ? null : new NotifyListener(notify, applicationName, this::invalidate, this::dropAll);
   }
@@ -202,7 +207,7 @@ public final class BackingStores implements AutoCloseable {
       node.lock().lock();
       try {
         for (WriteBehind.Pending p : replayed) {
-          b.lastVersion = Math.max(b.lastVersion, p.version);
+          b.versions.observe(p.version);
           b.applyReplayed(p);
         }
       } finally {
@@ -221,13 +226,12 @@ public final class BackingStores implements AutoCloseable {
   }
 
   /**
-   * A version for a write: above every earlier one of this node, and near the wall clock in
-   * microseconds so versions keep growing across restarts even after the log was truncated.
-   * Node lock held.
+   * A version for a write (node lock held): {@code max(wall clock µs, last + 1)}, above every
+   * version this node ever handed out, in this run or an earlier one, even after the clock stepped
+   * back ({@link Versions}).
    */
   long nextVersion() {
-    lastVersion = Math.max(lastVersion + 1, System.currentTimeMillis() * 1000);
-    return lastVersion;
+    return versions.next();
   }
 
   // ================================================================ the hook
@@ -785,7 +789,12 @@ public final class BackingStores implements AutoCloseable {
 
   /** A key's cached state changed: a load in flight must not cache what it read (node lock held). */
   private void keyChanged(String fullKey) {
-    negative.remove(fullKey);
+    if (!negative.isEmpty()) {
+      negative.remove(fullKey);
+    }
+    if (lanes.isEmpty()) {
+      return;
+    }
     Lane lane = lanes.get(fullKey);
     if (lane != null && lane.running instanceof LoadOp l) {
       l.stale = true;
@@ -926,5 +935,8 @@ public final class BackingStores implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     stores.forEach(s -> s.jdbc.close());
+    if (versions != null) {
+      versions.close();
+    }
   }
 }

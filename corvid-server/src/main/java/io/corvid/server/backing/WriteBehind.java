@@ -4,6 +4,9 @@ import io.corvid.server.config.ServerConfig;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
@@ -27,7 +30,14 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Durability</h2>
  * Every acknowledged write-behind write is first appended to {@code <dir>/corvid-write-behind.log}
- * as one frame {@code length:int crc32c:int record}. With {@code backing-store-fsync always} the
+ * as one frame {@code length:int crc32c:int record}. The log is memory-mapped (shared) and the
+ * frame is copied into the mapping: no system call per write, and the bytes are in the kernel's
+ * page cache the moment the copy ends, so a process killed at any later point (kill -9) loses
+ * none of them (a copy cut short by the kill leaves a torn frame that its CRC exposes, and that
+ * write was never acknowledged). The file grows in zero-filled chunks of {@link #MAP_CHUNK_BYTES}
+ * written with ordinary writes, so its blocks exist before they are mapped (a full disk fails
+ * the growth with an error, never a fault in the copy). fsync is {@code fdatasync} of the file,
+ * which on Linux writes back the pages dirtied through the mapping as well. With {@code backing-store-fsync always} the
  * client's OK waits until a sync thread has fsynced past the write (every write appended before an
  * fsync rides on it: group commit); with {@code everysec} the log is fsynced once a second, as
  * Redis's appendfsync everysec, so a machine crash (not a process crash) can lose up to a second;
@@ -73,6 +83,8 @@ final class WriteBehind implements AutoCloseable {
   /** Largest frame accepted on replay (a frame is one write; columns are bounded by proto-max-bulk-len). */
   static final int MAX_FRAME_BYTES = Integer.MAX_VALUE - 16;
   private static final int FRAME_HEADER_BYTES = 8;
+  /** The log file grows (zero-filled, then mapped) by this much at a time. */
+  static final long MAP_CHUNK_BYTES = 8L * 1024 * 1024;
 
   private final Path file;
   private final Map<String, JdbcStore> stores;
@@ -80,6 +92,13 @@ final class WriteBehind implements AutoCloseable {
 
   // All below guarded by this.
   private FileChannel channel;
+  /** The mapping of the log file's first {@link #mappedBytes} bytes, and its owner. */
+  private Arena arena;
+  private MemorySegment mapped;
+  private long mappedBytes;
+  /** Frames are encoded here, then copied into the mapping. */
+  private ByteBuffer scratch = ByteBuffer.allocate(512);
+  private final CRC32C crc = new CRC32C();
   /** Bytes in the log file now. */
   private long fileBytes;
   /** Bytes ever appended by this process: the logical positions fsync waiters wait for. */
@@ -123,6 +142,7 @@ final class WriteBehind implements AutoCloseable {
   synchronized List<Pending> replayRecords() throws IOException {
     long good = 0;
     int count = 0;
+    boolean zeroTail = false;
     if (Files.exists(file)) {
       try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
         long size = in.size();
@@ -133,6 +153,10 @@ final class WriteBehind implements AutoCloseable {
           header.flip();
           int len = header.getInt();
           int crc = header.getInt();
+          if (len == 0 && crc == 0) {
+            zeroTail = true; // the unused rest of the last mapped chunk
+            break;
+          }
           if (len <= 0 || len > MAX_FRAME_BYTES || good + FRAME_HEADER_BYTES + len > size) {
             break;
           }
@@ -148,16 +172,16 @@ final class WriteBehind implements AutoCloseable {
           good += FRAME_HEADER_BYTES + len;
           count++;
         }
-        if (good < size) {
+        if (good < size && !zeroTail) {
           log.warn("Write-behind log {}: cut {} bytes of a torn or corrupt tail after {} records", file, size - good, count);
         }
       }
     }
     channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
     channel.truncate(good);
-    channel.position(good);
-    channel.force(true);
     fileBytes = good;
+    mapFrom(good);
+    channel.force(true);
     if (count > 0) {
       log.info("Write-behind log {}: replayed {} writes, {} keys to flush", file, count, pending.size());
     }
@@ -182,12 +206,54 @@ final class WriteBehind implements AutoCloseable {
    * position a client must see fsynced before its OK under {@code always}.
    */
   synchronized long append(WriteRecord r) throws IOException {
-    int n = writeFrame(channel, r);
+    ByteBuffer b = scratch;
+    b.clear().position(FRAME_HEADER_BYTES);
+    b = r.encodeTo(b);
+    scratch = b;
+    int bodyLength = b.position() - FRAME_HEADER_BYTES;
+    crc.reset();
+    crc.update(b.array(), FRAME_HEADER_BYTES, bodyLength);
+    b.putInt(0, bodyLength).putInt(4, (int) crc.getValue());
+    int n = b.position();
+    if (fileBytes + n > mappedBytes) {
+      mapFrom(fileBytes + n);
+    }
+    try {
+      MemorySegment.copy(b.array(), 0, mapped, ValueLayout.JAVA_BYTE, fileBytes, n);
+    } catch (InternalError e) {
+      throw new IOException("write-behind log mapping fault: " + e.getMessage(), e); // a file that shrank under us
+    }
     fileBytes += n;
     appendedTotal += n;
     dirty = true;
     merge(pending, r.fullKey(), Pending.of(r, System.currentTimeMillis()));
     return appendedTotal;
+  }
+
+  /**
+   * Makes the file at least {@code needed} bytes plus a chunk, zero-filled from {@link #fileBytes}
+   * with ordinary writes (so the blocks exist), and maps all of it anew (this held).
+   */
+  private void mapFrom(long needed) throws IOException {
+    long size = (needed + MAP_CHUNK_BYTES + MAP_CHUNK_BYTES - 1) / MAP_CHUNK_BYTES * MAP_CHUNK_BYTES;
+    unmap();
+    ByteBuffer zeros = ByteBuffer.allocate(64 * 1024);
+    for (long at = fileBytes; at < size; ) {
+      zeros.clear().limit((int) Math.min(zeros.capacity(), size - at));
+      at += channel.write(zeros, at);
+    }
+    arena = Arena.ofShared();
+    mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, arena);
+    mappedBytes = size;
+  }
+
+  private void unmap() {
+    if (arena != null) {
+      arena.close();
+      arena = null;
+      mapped = null;
+      mappedBytes = 0;
+    }
   }
 
   private static int writeFrame(FileChannel ch, WriteRecord r) throws IOException {
@@ -362,14 +428,7 @@ final class WriteBehind implements AutoCloseable {
     try (Connection conn = store.connection()) {
       conn.setAutoCommit(false);
       try {
-        for (Pending p : items) {
-          if (p.deleted || p.deleteFirst) {
-            store.delete(conn, p.id, p.version);
-          }
-          if (!p.deleted) {
-            store.upsert(conn, p.id, p.columns, p.version);
-          }
-        }
+        store.writeBatch(conn, items);
         conn.commit();
       } catch (SQLException | RuntimeException e) {
         try {
@@ -428,9 +487,12 @@ final class WriteBehind implements AutoCloseable {
         if (fileBytes >= TRUNCATE_MIN_BYTES || (closing && fileBytes > 0)) {
           // Not fsynced: should a machine crash bring old frames back, their writes are in the
           // database already and their versions make replaying them a no-op.
+          unmap();
           channel.truncate(0);
-          channel.position(0);
           fileBytes = 0;
+          if (!closing) {
+            mapFrom(0);
+          }
           releaseWaiters();
         }
       } else if (fileBytes > COMPACT_THRESHOLD_BYTES) {
@@ -448,10 +510,11 @@ final class WriteBehind implements AutoCloseable {
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         FileChannel old = channel;
+        unmap();
         channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ);
-        channel.position(channel.size());
         fileBytes = channel.size();
         old.close();
+        mapFrom(fileBytes);
         releaseWaiters();
         log.info("Write-behind log rewritten: {} bytes for {} keys still owed", fileBytes,
             pending.size() + inflight.size() + deadLetters.size());
@@ -549,6 +612,8 @@ final class WriteBehind implements AutoCloseable {
       int left = pending.size() + inflight.size() + deadLetters.size();
       maybeCompact(true);
       try {
+        unmap();
+        channel.truncate(fileBytes); // drop the zero-filled rest of the last chunk
         channel.force(true);
         channel.close();
       } catch (IOException e) {
