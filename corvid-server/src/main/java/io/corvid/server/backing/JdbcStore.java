@@ -61,21 +61,26 @@ final class JdbcStore implements AutoCloseable {
   /** The row's value columns (null values for SQL NULL), or null when there is no such row. */
   Map<String, Object> load(String id) throws SQLException {
     try (Connection conn = connection()) {
-      types(conn);
-      String sql = "SELECT " + String.join(", ", spec.valueColumns()) + " FROM " + spec.table() + " WHERE "
-          + spec.keyColumn() + " = ?";
-      try (PreparedStatement ps = conn.prepareStatement(sql)) {
-        bind(ps, 1, id, spec.keyColumn());
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            return null;
-          }
-          Map<String, Object> row = new LinkedHashMap<>();
-          for (int i = 0; i < spec.valueColumns().size(); i++) {
-            row.put(spec.valueColumns().get(i), rs.getObject(i + 1));
-          }
-          return row;
+      return load(conn, id, false);
+    }
+  }
+
+  /** {@link #load(String)} on {@code conn}; {@code forUpdate} locks the row until the transaction ends. */
+  Map<String, Object> load(Connection conn, String id, boolean forUpdate) throws SQLException {
+    types(conn);
+    String sql = "SELECT " + String.join(", ", spec.valueColumns()) + " FROM " + spec.table() + " WHERE "
+        + spec.keyColumn() + " = ?" + (forUpdate ? " FOR UPDATE" : "");
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      bind(ps, 1, id, spec.keyColumn());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return null;
         }
+        Map<String, Object> row = new LinkedHashMap<>();
+        for (int i = 0; i < spec.valueColumns().size(); i++) {
+          row.put(spec.valueColumns().get(i), rs.getObject(i + 1));
+        }
+        return row;
       }
     }
   }

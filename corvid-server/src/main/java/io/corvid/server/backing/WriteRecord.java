@@ -17,8 +17,8 @@ import java.util.Map;
  * {@code length:int utf8}.
  */
 record WriteRecord(String prefix, String id, boolean delete, Map<String, String> columns, long version) {
-  private static final byte OP_UPSERT = 1;
-  private static final byte OP_DELETE = 2;
+  static final byte OP_UPSERT = 1;
+  static final byte OP_DELETE = 2;
 
   String fullKey() {
     return prefix + id;
