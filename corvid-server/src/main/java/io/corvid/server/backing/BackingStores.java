@@ -941,30 +941,22 @@ public final class BackingStores implements AutoCloseable {
     BackingStoreSpec s = op.store.spec;
     String error = null;
     ReadModifyWrite.Result result = null;
-    Map<String, Object> after = null;
-    try (Connection conn = op.store.jdbc.connection()) {
-      conn.setAutoCommit(false);
-      try {
+    Map<String, Object> after = new LinkedHashMap<>();
+    try {
+      result = op.store.jdbc.inTransaction(conn -> {
         Map<String, Object> row = op.store.jdbc.load(conn, op.id, true);
         Map<String, String> current = new LinkedHashMap<>();
         for (String c : s.valueColumns()) {
           Object v = row == null ? null : row.get(c);
           current.put(c, v == null ? null : text(v));
         }
-        result = ReadModifyWrite.apply(op.command, op.args, s.valueColumns().get(0), current);
-        op.store.jdbc.upsert(conn, op.id, result.columns(), op.version);
-        conn.commit();
-        after = new LinkedHashMap<>(current);
-        after.putAll(result.columns());
-        writesThrough.incrementAndGet();
-      } catch (SQLException | RuntimeException e) {
-        try {
-          conn.rollback();
-        } catch (SQLException ignored) {
-          // the connection is broken; the pool will replace it
-        }
-        throw e;
-      }
+        ReadModifyWrite.Result r = ReadModifyWrite.apply(op.command, op.args, s.valueColumns().get(0), current);
+        op.store.jdbc.upsert(conn, op.id, r.columns(), op.version);
+        after.putAll(current);
+        after.putAll(r.columns());
+        return r;
+      });
+      writesThrough.incrementAndGet();
     } catch (CommandException e) {
       error = e.getMessage();
     } catch (SQLException | RuntimeException e) {

@@ -58,6 +58,30 @@ final class JdbcStore implements AutoCloseable {
     return pool.getConnection();
   }
 
+  /** Work done on a connection inside a transaction. */
+  interface Work<T> {
+    T run(Connection conn) throws SQLException;
+  }
+
+  /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+  <T> T inTransaction(Work<T> work) throws SQLException {
+    try (Connection conn = connection()) {
+      conn.setAutoCommit(false);
+      try {
+        T result = work.run(conn);
+        conn.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        try {
+          conn.rollback();
+        } catch (SQLException ignored) {
+          // the connection is broken; the pool will replace it
+        }
+        throw e;
+      }
+    }
+  }
+
   /** The row's value columns (null values for SQL NULL), or null when there is no such row. */
   Map<String, Object> load(String id) throws SQLException {
     try (Connection conn = connection()) {

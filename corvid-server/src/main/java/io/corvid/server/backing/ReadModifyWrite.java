@@ -69,11 +69,7 @@ final class ReadModifyWrite {
         if (now == null || by == null) {
           throw new CommandException(Errors.NOT_FLOAT);
         }
-        BigDecimal sum = LongDoubles.add(now, by);
-        if (sum == null) {
-          throw new CommandException(Errors.INCR_NAN_OR_INF);
-        }
-        String text = LongDoubles.format(sum);
+        String text = sum(now, by);
         cols.put(valueColumn, text);
         return new Result(cols, text);
       }
@@ -109,11 +105,7 @@ final class ReadModifyWrite {
             throw new CommandException(Errors.HASH_NOT_FLOAT);
           }
         }
-        BigDecimal sum = LongDoubles.add(now, by);
-        if (sum == null) {
-          throw new CommandException(Errors.INCR_NAN_OR_INF);
-        }
-        String text = LongDoubles.format(sum);
+        String text = sum(now, by);
         cols.put(field, text);
         return new Result(cols, text);
       }
@@ -130,6 +122,15 @@ final class ReadModifyWrite {
       }
       default -> throw new IllegalArgumentException(name.toUpperCase(Locale.ROOT));
     }
+  }
+
+  /** INCRBYFLOAT's sum, formatted as Redis formats it. */
+  private static String sum(BigDecimal now, BigDecimal by) {
+    BigDecimal sum = LongDoubles.add(now, by);
+    if (sum == null) {
+      throw new CommandException(Errors.INCR_NAN_OR_INF);
+    }
+    return LongDoubles.format(sum);
   }
 
   private static long add(long now, long by) {

@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -510,20 +509,10 @@ final class WriteBehind implements AutoCloseable {
   }
 
   private static void writeAll(JdbcStore store, List<Pending> items) throws SQLException {
-    try (Connection conn = store.connection()) {
-      conn.setAutoCommit(false);
-      try {
-        store.writeBatch(conn, items);
-        conn.commit();
-      } catch (SQLException | RuntimeException e) {
-        try {
-          conn.rollback();
-        } catch (SQLException ignored) {
-          // the connection is broken; the pool will replace it
-        }
-        throw e;
-      }
-    }
+    store.inTransaction(conn -> {
+      store.writeBatch(conn, items);
+      return null;
+    });
   }
 
   private void succeeded(List<Pending> items) {

@@ -5,10 +5,6 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.corvid.server.testing.ServerProcess;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -78,17 +74,12 @@ class ReadModifyWriteIT {
   }
 
   static void h2(String... sql) throws Exception {
-    try (Connection c = DriverManager.getConnection(h2Url); Statement st = c.createStatement()) {
-      for (String s : sql) {
-        st.execute(s);
-      }
-    }
+    H2BackingStoreIT.execOn(h2Url, sql);
   }
 
   static String h2Query(String sql) {
-    try (Connection c = DriverManager.getConnection(h2Url); Statement st = c.createStatement();
-        ResultSet rs = st.executeQuery(sql)) {
-      return rs.next() ? rs.getString(1) : null;
+    try {
+      return H2BackingStoreIT.queryOn(h2Url, sql);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
