@@ -56,11 +56,7 @@ final class ReadModifyWrite {
             yield -d;
           }
         };
-        String cur = row.get(valueColumn);
-        long now = cur == null ? 0 : integer(cur.getBytes(StandardCharsets.UTF_8), Errors.NOT_INTEGER);
-        long result = add(now, by);
-        cols.put(valueColumn, Long.toString(result));
-        return new Result(cols, result);
+        return increment(cols, valueColumn, row.get(valueColumn), by, Errors.NOT_INTEGER);
       }
       case "incrbyfloat" -> {
         String cur = row.get(valueColumn);
@@ -82,11 +78,7 @@ final class ReadModifyWrite {
       case "hincrby" -> {
         String field = text(args.get(0));
         long by = integer(args.get(1), Errors.NOT_INTEGER);
-        String cur = row.get(field);
-        long now = cur == null ? 0 : integer(cur.getBytes(StandardCharsets.UTF_8), Errors.HASH_NOT_INTEGER);
-        long result = add(now, by);
-        cols.put(field, Long.toString(result));
-        return new Result(cols, result);
+        return increment(cols, field, row.get(field), by, Errors.HASH_NOT_INTEGER);
       }
       case "hincrbyfloat" -> {
         String field = text(args.get(0));
@@ -122,6 +114,14 @@ final class ReadModifyWrite {
       }
       default -> throw new IllegalArgumentException(name.toUpperCase(Locale.ROOT));
     }
+  }
+
+  /** Column {@code column} (now {@code cur}, null counts as 0) plus {@code by}: the integer reply. */
+  private static Result increment(Map<String, String> cols, String column, String cur, long by, String notInteger) {
+    long now = cur == null ? 0 : integer(cur.getBytes(StandardCharsets.UTF_8), notInteger);
+    long result = add(now, by);
+    cols.put(column, Long.toString(result));
+    return new Result(cols, result);
   }
 
   /** INCRBYFLOAT's sum, formatted as Redis formats it. */
