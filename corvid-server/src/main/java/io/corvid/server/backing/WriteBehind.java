@@ -44,6 +44,12 @@ import org.slf4j.LoggerFactory;
  * last frame is cut off), puts the writes back into the cache and flushes them again; the
  * versions make a write already in the database a no-op.
  *
+ * <h2>Two locks</h2>
+ * Event loops take only the log's lock ({@code this}), for the copy into the mapping. The queue
+ * ({@link #queue}: pending, in flight, dead letters) has its own lock; whoever needs it current
+ * (the flusher, a load's overlay, INFO) first decodes the frames appended since the last time
+ * ({@link #absorbLog}): the log is the hand-off. Lock order: the queue, then the log.
+ *
  * <h2>Flushing</h2>
  * Pending writes are coalesced per key ({@link Pending}: last write wins column by column, a
  * delete resets the row). One flusher thread takes up to {@code backing-store-batch-size} keys
@@ -60,7 +66,8 @@ import org.slf4j.LoggerFactory;
  * temporary file, fsync, rename).
  *
  * <h2>Replication seam</h2>
- * The queue is local to the node. When the cluster arrives, {@link #append} is the point where a
+ * The queue is local to the node. When the cluster arrives, {@link #append} / {@link #appendUpsert}
+ * (docs/architecture.md, "Write-behind replication") is the point where a
  * write must also be shipped to the slot's replica (and the OK wait for its acknowledgement), and
  * {@link #pendingFor}/{@link #replayRecords} is what a promoted replica or a slot hand-off needs.
  */
