@@ -90,6 +90,11 @@ public record BackingStoreSpec(
     return jdbcUrl.startsWith("jdbc:postgresql:");
   }
 
+  /** Whether the database is H2 (standard MERGE for the write-behind batches). */
+  public boolean isH2() {
+    return jdbcUrl.startsWith("jdbc:h2:");
+  }
+
   /** The table name without a schema, lower case, as a trigger's TG_TABLE_NAME reports it. */
   public String bareTable() {
     int dot = table.lastIndexOf('.');

@@ -72,7 +72,7 @@ public final class BackingStores implements AutoCloseable {
   static final int MAX_LOAD_RESTARTS = 5;
   static final String ERR = "ERR backing store: ";
 
-  private enum Kind { GET, HGET, HGETALL, SET, HSET, HMSET, DEL, EXPIRE, OTHER }
+  private enum Kind { GET, HGET, HGETALL, SET, HSET, HMSET, DEL, EXPIRE, RMW, OTHER }
 
   private final Node node;
   private final Keyspace keyspace;
@@ -86,7 +86,8 @@ public final class BackingStores implements AutoCloseable {
   private final Map<String, Lane> lanes = new HashMap<>();
   private final Map<String, Long> negative = new HashMap<>();
   private final ObjectMapper json = new ObjectMapper();
-  private long lastVersion;
+  /** Versions of database writes; null when no store writes (read-through only). */
+  private final Versions versions;
 
   // stats
   final AtomicLong loads = new AtomicLong();
@@ -99,9 +100,20 @@ public final class BackingStores implements AutoCloseable {
   final AtomicLong writesBehind = new AtomicLong();
   final AtomicLong invalidations = new AtomicLong();
 
-  private record Store(BackingStoreSpec spec, byte[] prefix, JdbcStore jdbc) {}
+  /** {@code column}: the value column's name when the store has one string value column, else null. */
+  private record Store(BackingStoreSpec spec, byte[] prefix, JdbcStore jdbc, byte[] column) {
+    /** SET on this store's keys may take the write-behind fast path (no strings, straight into the log). */
+    boolean fastSet() {
+      return column != null && spec.mode() == Mode.WRITE_BEHIND;
+    }
+  }
 
-  private record Waiter(ClientConnection c, CommandSpec spec, Request request) {}
+  /** A client waiting for a load; {@code rmw}: a read-modify-write command to run once the value is cached. */
+  private record Waiter(ClientConnection c, CommandSpec spec, Request request, boolean rmw) {
+    Waiter(ClientConnection c, CommandSpec spec, Request request) {
+      this(c, spec, request, false);
+    }
+  }
 
   private abstract static class Op {
     final Store store;
@@ -142,6 +154,22 @@ public final class BackingStores implements AutoCloseable {
     }
   }
 
+  /** A write-through read-modify-write command: row read for update, result computed, written, cached. */
+  private static final class RmwOp extends Op {
+    final Waiter waiter;
+    final String command;
+    final List<byte[]> args;
+    final long version;
+
+    RmwOp(Store store, String fullKey, String id, byte[] key, Waiter waiter, List<byte[]> args, long version) {
+      super(store, fullKey, id, key);
+      this.waiter = waiter;
+      this.command = waiter.spec().name();
+      this.args = args;
+      this.version = version;
+    }
+  }
+
   /** The operations of one key: the running one, then the queued ones in arrival order. */
   private static final class Lane {
     Op running;
@@ -154,13 +182,18 @@ public final class BackingStores implements AutoCloseable {
     this.applicationName = "corvid-" + node.runId().substring(0, 12);
     int threads = 0;
     boolean anyWriteBehind = false;
+    boolean anyWrites = false;
     for (BackingStoreSpec s : specs) {
       JdbcStore j = new JdbcStore(s, applicationName);
-      stores.add(new Store(s, s.prefixBytes(), j));
+      stores.add(new Store(s, s.prefixBytes(), j,
+          s.format() == Format.STRING ? s.valueColumns().get(0).getBytes(StandardCharsets.UTF_8) : null));
       byPrefix.put(s.prefix(), j);
       threads += s.poolSize();
       anyWriteBehind |= s.mode() == Mode.WRITE_BEHIND;
+      anyWrites |= s.writes();
     }
+    Path dir = Path.of(node.config().dir());
+    this.versions = anyWrites ? new Versions(dir, () -> node.clock().currentTimeMillis() * 1000) : null;
     AtomicInteger n = new AtomicInteger();
     this.jdbc = Executors.newFixedThreadPool(threads, r -> {
       Thread t = new Thread(r, "corvid-backing-" + n.incrementAndGet());
@@ -178,11 +211,12 @@ public final class BackingStores implements AutoCloseable {
           case "hmset" -> Kind.HMSET;
           case "del", "unlink" -> Kind.DEL;
           case "expire", "pexpire", "expireat", "pexpireat", "persist" -> Kind.EXPIRE;
+          case "incr", "decr", "incrby", "decrby", "incrbyfloat", "append", "hincrby", "hincrbyfloat", "hdel" -> Kind.RMW;
           default -> Kind.OTHER;
         });
       }
     }
-    this.writeBehind = anyWriteBehind ? new WriteBehind(Path.of(node.config().dir()), byPrefix, node.config()) : null;
+    this.writeBehind = anyWriteBehind ? new WriteBehind(dir, byPrefix, node.config()) : null;
     List<BackingStoreSpec> notify = specs.stream().filter(BackingStoreSpec::invalidateByNotify).toList();
     this.listener = notify.isEmpty() ? null : new NotifyListener(notify, applicationName, this::invalidate, this::dropAll);
   }
@@ -202,7 +236,7 @@ public final class BackingStores implements AutoCloseable {
       node.lock().lock();
       try {
         for (WriteBehind.Pending p : replayed) {
-          b.lastVersion = Math.max(b.lastVersion, p.version);
+          b.versions.observe(p.version);
           b.applyReplayed(p);
         }
       } finally {
@@ -221,13 +255,12 @@ public final class BackingStores implements AutoCloseable {
   }
 
   /**
-   * A version for a write: above every earlier one of this node, and near the wall clock in
-   * microseconds so versions keep growing across restarts even after the log was truncated.
-   * Node lock held.
+   * A version for a write (node lock held): {@code max(wall clock µs, last + 1)}, above every
+   * version this node ever handed out, in this run or an earlier one, even after the clock stepped
+   * back ({@link Versions}).
    */
   long nextVersion() {
-    lastVersion = Math.max(lastVersion + 1, System.currentTimeMillis() * 1000);
-    return lastVersion;
+    return versions.next();
   }
 
   // ================================================================ the hook
@@ -280,6 +313,10 @@ public final class BackingStores implements AutoCloseable {
       }
       return false; // multi-key reads answer from the cache only
     }
+    if (kind == Kind.SET && store.fastSet() && (argc == 3 || (argc == 5 && (r.equalsIgnoreCase(3, EX)
+        || r.equalsIgnoreCase(3, PX))))) {
+      return writeBehindSet(c, spec, r, store, keyIndex);
+    }
     byte[] key = r.bytes(keyIndex);
     String fullKey = new String(key, StandardCharsets.UTF_8);
     String id = fullKey.substring(store.spec.prefix().length());
@@ -301,7 +338,12 @@ public final class BackingStores implements AutoCloseable {
     }
     if (kind == Kind.OTHER) {
       throw new CommandException(ERR + spec.name().toUpperCase(Locale.ROOT) + " is not supported on keys mapped to a"
-          + " database ('" + store.spec.prefix() + "', " + store.spec.mode().configName() + "); use SET, HSET or DEL");
+          + " database ('" + store.spec.prefix() + "', " + store.spec.mode().configName() + "); use SET, HSET, DEL, "
+          + (store.spec.format() == Format.HASH ? "HINCRBY, HINCRBYFLOAT, HDEL" : store.spec.format() == Format.STRING
+              ? "INCR, INCRBY, DECR, DECRBY, INCRBYFLOAT, APPEND" : "GET") + " or the EXPIRE family");
+    }
+    if (kind == Kind.RMW) {
+      return readModifyWrite(c, spec, r, store, keyIndex, key, fullKey, id, false);
     }
     WriteRecord record = recordFor(c, kind, r, store, id);
     if (record == null) {
@@ -313,7 +355,7 @@ public final class BackingStores implements AutoCloseable {
       enqueue(new WriteOp(store, key, record, new Waiter(c, spec, r.copy()), kind, expireAt));
       return true;
     }
-    return writeBehind(c, spec, r, store, key, record, kind);
+    return writeBehind(c, spec, r, store, keyIndex, record, kind);
   }
 
   private Store storeFor(Request r, int i) {
@@ -351,7 +393,12 @@ public final class BackingStores implements AutoCloseable {
       negative.remove(fullKey);
     }
     c.deferReply();
-    Waiter w = new Waiter(c, spec, r.copy());
+    load(new Waiter(c, spec, r.copy()), store, key, fullKey, id);
+    return true;
+  }
+
+  /** Starts a load of the key for {@code w} or joins the one in flight (the caller deferred w's reply). */
+  private void load(Waiter w, Store store, byte[] key, String fullKey, String id) {
     Lane lane = lanes.get(fullKey);
     if (lane == null) {
       lane = new Lane();
@@ -360,7 +407,7 @@ public final class BackingStores implements AutoCloseable {
       op.waiters.add(w);
       lane.running = op;
       start(op);
-      return true;
+      return;
     }
     Op tail = lane.queued.isEmpty() ? lane.running : lane.queued.peekLast();
     if (tail instanceof LoadOp l && !l.stale) {
@@ -371,12 +418,13 @@ public final class BackingStores implements AutoCloseable {
       op.waiters.add(w);
       lane.queued.add(op);
     }
-    return true;
   }
 
   private void start(Op op) {
     if (op instanceof LoadOp l) {
       jdbc.execute(() -> runLoad(l));
+    } else if (op instanceof RmwOp m) {
+      jdbc.execute(() -> runRmw(m));
     } else {
       jdbc.execute(() -> runWrite((WriteOp) op));
     }
@@ -444,6 +492,8 @@ public final class BackingStores implements AutoCloseable {
         w.c().resumeDeferred(conn -> {
           if (e != null) {
             RespWriter.error(conn.out(), ERR + e);
+          } else if (w.rmw()) {
+            rmwAfterLoad(conn, w);
           } else {
             node.dispatcher().call(conn, w.spec(), w.request());
           }
@@ -721,7 +771,7 @@ public final class BackingStores implements AutoCloseable {
   }
 
   /** Write-behind: the cache takes the write at once, the log makes it durable, the flusher sends it. */
-  private boolean writeBehind(ClientConnection c, CommandSpec spec, Request r, Store store, byte[] key, WriteRecord record,
+  private boolean writeBehind(ClientConnection c, CommandSpec spec, Request r, Store store, int keyIndex, WriteRecord record,
       Kind kind) {
     if (record == null) {
       return false; // arity error: the command answers it
@@ -737,20 +787,208 @@ public final class BackingStores implements AutoCloseable {
     try {
       position = writeBehind.append(record);
     } catch (IOException e) {
-      // The cache took the write but it is not durable: take it back out and say so.
-      keyspace.delete(0, key, 0, key.length);
-      log.error("Write-behind log append failed: {}", e.toString());
-      RespWriter.error(c.out(), ERR + "write-behind log append failed: " + e.getMessage());
+      appendFailed(c, r, keyIndex, e);
       return true;
     }
+    afterWriteBehind(c, r, store, keyIndex, record.delete(), kind == Kind.SET && r.argc() == 5, position);
+    return true;
+  }
+
+  /** The cache took a write that the log did not: take it back out and say so. */
+  private void appendFailed(ClientConnection c, Request r, int keyIndex, IOException e) {
+    keyspace.delete(0, r.buffer(), r.offset(keyIndex), r.length(keyIndex));
+    log.error("Write-behind log append failed: {}", e.toString());
+    RespWriter.error(c.out(), ERR + "write-behind log append failed: " + e.getMessage());
+  }
+
+  /**
+   * Write-behind SET on a one-column store, the common case made cheap: the cache takes the write,
+   * the log takes a frame encoded straight from the request's bytes (no strings, no maps on the
+   * event loop), and the flusher decodes it from the log later.
+   */
+  private boolean writeBehindSet(ClientConnection c, CommandSpec spec, Request r, Store store, int keyIndex) {
+    if (!negative.isEmpty() || !lanes.isEmpty()) {
+      keyChanged(r.string(keyIndex));
+    }
+    long failedBefore = spec.failedCalls();
+    node.dispatcher().call(c, spec, r);
+    if (spec.failedCalls() != failedBefore) {
+      return true; // the command answered an error and changed nothing
+    }
+    int p = store.prefix.length;
+    long position;
+    try {
+      position = writeBehind.appendUpsert(store.prefix, r.buffer(), r.offset(keyIndex) + p, r.length(keyIndex) - p,
+          store.column, r.buffer(), r.offset(2), r.length(2), nextVersion());
+    } catch (IOException e) {
+      appendFailed(c, r, keyIndex, e);
+      return true;
+    }
+    afterWriteBehind(c, r, store, keyIndex, false, r.argc() == 5, position);
+    return true;
+  }
+
+  /** Counts an appended write, gives it the store's TTL, and holds the reply for the fsync under {@code always}. */
+  private void afterWriteBehind(ClientConnection c, Request r, Store store, int keyIndex, boolean delete,
+      boolean explicitTtl, long position) {
     writesBehind.incrementAndGet();
-    if (!record.delete() && store.spec.ttlSeconds() > 0 && !(kind == Kind.SET && r.argc() == 5)) {
-      keyspace.setExpire(0, key, 0, key.length, node.clock().currentTimeMillis() + store.spec.ttlSeconds() * 1000);
+    if (!delete && store.spec.ttlSeconds() > 0 && !explicitTtl) {
+      keyspace.setExpire(0, r.buffer(), r.offset(keyIndex), r.length(keyIndex),
+          node.clock().currentTimeMillis() + store.spec.ttlSeconds() * 1000);
     }
     if (node.config().backingStoreFsync().equals("always")) {
       c.deferAtBatchEnd(conn -> writeBehind.whenSynced(position, () -> conn.resumeDeferred(x -> { })));
     }
+  }
+
+  // ================================================================ read-modify-write commands
+
+  /**
+   * INCR, APPEND, HINCRBY, HDEL and the like on a key of a writing store (node lock held). The
+   * field names must be value columns. Write-through: the row is read for update, the result
+   * computed and written in one transaction, then cached ({@link #runRmw}). Write-behind: the
+   * value must be in the cache first (a miss loads it, with the writes still owed laid over it);
+   * then the node's own command runs on it and the resulting value goes to the log.
+   */
+  private boolean readModifyWrite(ClientConnection c, CommandSpec spec, Request r, Store store, int keyIndex, byte[] key,
+      String fullKey, String id, boolean loaded) {
+    BackingStoreSpec s = store.spec;
+    String name = spec.name();
+    boolean stringCommand = ReadModifyWrite.isStringCommand(name);
+    if (stringCommand && s.format() != Format.STRING) {
+      throw new CommandException(ERR + name.toUpperCase(Locale.ROOT) + " needs a store of one value column (value-column=);"
+          + " keys of '" + s.prefix() + "' are " + (s.format() == Format.HASH ? "hashes (format=hash)" : "JSON objects"));
+    }
+    if (!stringCommand) {
+      if (s.format() != Format.HASH) {
+        throw new CommandException(ERR + "keys of '" + s.prefix() + "' are strings; " + name.toUpperCase(Locale.ROOT)
+            + " needs format=hash");
+      }
+      int fields = name.equals("hdel") ? r.argc() : 3;
+      for (int i = 2; i < fields; i++) {
+        String f = r.string(i);
+        if (!s.valueColumns().contains(f)) {
+          throw new CommandException(ERR + "unknown field '" + f + "' for '" + s.prefix() + "' (columns "
+              + s.valueColumns() + ")");
+        }
+      }
+    }
+    if (s.mode() == Mode.WRITE_THROUGH) {
+      List<byte[]> args = new ArrayList<>();
+      for (int i = 2; i < r.argc(); i++) {
+        args.add(r.bytes(i));
+      }
+      c.deferReply();
+      enqueue(new RmwOp(store, fullKey, id, key, new Waiter(c, spec, r.copy()), args, nextVersion()));
+      return true;
+    }
+    if (!loaded && keyspace.lookup(0, key, 0, key.length, Keyspace.LOOKUP_NOTOUCH | Keyspace.LOOKUP_NOSTATS) == Keyspace.NONE) {
+      Long absentUntil = negative.get(fullKey);
+      if (absentUntil == null || absentUntil <= node.clock().currentTimeMillis()) {
+        c.deferReply();
+        load(new Waiter(c, spec, r.copy(), true), store, key, fullKey, id);
+        return true;
+      }
+    }
+    keyChanged(fullKey);
+    long failedBefore = spec.failedCalls();
+    node.dispatcher().call(c, spec, r);
+    if (spec.failedCalls() != failedBefore) {
+      return true; // the command answered an error and changed nothing
+    }
+    Map<String, String> cols = new LinkedHashMap<>();
+    long ref = keyspace.lookup(0, key, 0, key.length, Keyspace.LOOKUP_NOTOUCH | Keyspace.LOOKUP_NOSTATS);
+    if (stringCommand) {
+      cols.put(s.valueColumns().get(0), ref == Keyspace.NONE ? null
+          : new String(keyspace.stringBytes(ref), StandardCharsets.UTF_8));
+    } else if (name.equals("hdel")) {
+      for (int i = 2; i < r.argc(); i++) {
+        cols.put(r.string(i), null);
+      }
+    } else {
+      byte[] f = r.bytes(2);
+      byte[] v = ref == Keyspace.NONE ? null : keyspace.hashGet(ref, f, 0, f.length);
+      cols.put(r.string(2), v == null ? null : new String(v, StandardCharsets.UTF_8));
+    }
+    long position;
+    try {
+      position = writeBehind.append(new WriteRecord(s.prefix(), id, false, cols, nextVersion()));
+    } catch (IOException e) {
+      appendFailed(c, r, keyIndex, e);
+      return true;
+    }
+    afterWriteBehind(c, r, store, keyIndex, false, ref != Keyspace.NONE && keyspace.expireAt(ref) != Keyspace.NO_EXPIRY,
+        position);
     return true;
+  }
+
+  /** A write-behind read-modify-write command whose key was loaded for it (node lock held, on its event loop). */
+  private void rmwAfterLoad(ClientConnection conn, Waiter w) {
+    Request r = w.request();
+    int keyIndex = w.spec().firstKey();
+    Store store = storeFor(r, keyIndex);
+    byte[] key = r.bytes(keyIndex);
+    String fullKey = new String(key, StandardCharsets.UTF_8);
+    try {
+      readModifyWrite(conn, w.spec(), r, store, keyIndex, key, fullKey, fullKey.substring(store.spec.prefix().length()), true);
+    } catch (CommandException e) {
+      RespWriter.error(conn.out(), e.getMessage());
+    }
+  }
+
+  /** Write-through read-modify-write: one transaction reads the row for update and writes the result. */
+  private void runRmw(RmwOp op) {
+    BackingStoreSpec s = op.store.spec;
+    String error = null;
+    ReadModifyWrite.Result result = null;
+    Map<String, Object> after = new LinkedHashMap<>();
+    try {
+      result = op.store.jdbc.inTransaction(conn -> {
+        Map<String, Object> row = op.store.jdbc.load(conn, op.id, true);
+        Map<String, String> current = new LinkedHashMap<>();
+        for (String c : s.valueColumns()) {
+          Object v = row == null ? null : row.get(c);
+          current.put(c, v == null ? null : text(v));
+        }
+        ReadModifyWrite.Result r = ReadModifyWrite.apply(op.command, op.args, s.valueColumns().get(0), current);
+        op.store.jdbc.upsert(conn, op.id, r.columns(), op.version);
+        after.putAll(current);
+        after.putAll(r.columns());
+        return r;
+      });
+      writesThrough.incrementAndGet();
+    } catch (CommandException e) {
+      error = e.getMessage();
+    } catch (SQLException | RuntimeException e) {
+      writeThroughErrors.incrementAndGet();
+      error = ERR + e.getMessage();
+      log.warn("Backing store write of '{}' failed: {}", op.fullKey, e.toString());
+    }
+    node.lock().lock();
+    try {
+      Waiter w = op.waiter;
+      if (error != null) {
+        String e = error;
+        w.c().resumeDeferred(conn -> RespWriter.error(conn.out(), e));
+      } else {
+        keyChanged(op.fullKey);
+        String err = populate(op.store, op.key, op.fullKey, after);
+        Object reply = result.reply();
+        w.spec().recordCall(0, false);
+        w.c().resumeDeferred(conn -> {
+          if (err != null) {
+            RespWriter.error(conn.out(), ERR + "written to the database but not cached: " + err);
+          } else if (reply instanceof Long n) {
+            conn.replyInteger(n);
+          } else {
+            conn.replyBulk(((String) reply).getBytes(StandardCharsets.UTF_8));
+          }
+        });
+      }
+      advance(op);
+    } finally {
+      node.lock().unlock();
+    }
   }
 
   /** Puts a write replayed from the log back into the cache (startup, node lock held). */
@@ -785,7 +1023,12 @@ public final class BackingStores implements AutoCloseable {
 
   /** A key's cached state changed: a load in flight must not cache what it read (node lock held). */
   private void keyChanged(String fullKey) {
-    negative.remove(fullKey);
+    if (!negative.isEmpty()) {
+      negative.remove(fullKey);
+    }
+    if (lanes.isEmpty()) {
+      return;
+    }
     Lane lane = lanes.get(fullKey);
     if (lane != null && lane.running instanceof LoadOp l) {
       l.stale = true;
@@ -875,6 +1118,7 @@ public final class BackingStores implements AutoCloseable {
     if (writeBehind != null) {
       m.put("writebehind_queue_depth", writeBehind.depth());
       m.put("writebehind_oldest_pending_ms", writeBehind.oldestPendingAgeMillis());
+      m.put("writebehind_appended", writeBehind.appended);
       m.put("writebehind_flushed", writeBehind.flushed);
       m.put("writebehind_flush_rate_per_sec", String.format(Locale.ROOT, "%.2f", writeBehind.flushRatePerSec));
       m.put("writebehind_retries", writeBehind.retries);
@@ -885,6 +1129,7 @@ public final class BackingStores implements AutoCloseable {
     } else {
       m.put("writebehind_queue_depth", 0);
       m.put("writebehind_oldest_pending_ms", 0);
+      m.put("writebehind_appended", 0);
       m.put("writebehind_flushed", 0);
       m.put("writebehind_flush_rate_per_sec", "0.00");
       m.put("writebehind_retries", 0);
@@ -926,5 +1171,8 @@ public final class BackingStores implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     stores.forEach(s -> s.jdbc.close());
+    if (versions != null) {
+      versions.close();
+    }
   }
 }

@@ -58,24 +58,53 @@ final class JdbcStore implements AutoCloseable {
     return pool.getConnection();
   }
 
+  /** Work done on a connection inside a transaction. */
+  interface Work<T> {
+    T run(Connection conn) throws SQLException;
+  }
+
+  /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+  <T> T inTransaction(Work<T> work) throws SQLException {
+    try (Connection conn = connection()) {
+      conn.setAutoCommit(false);
+      try {
+        T result = work.run(conn);
+        conn.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        try {
+          conn.rollback();
+        } catch (SQLException ignored) {
+          // the connection is broken; the pool will replace it
+        }
+        throw e;
+      }
+    }
+  }
+
   /** The row's value columns (null values for SQL NULL), or null when there is no such row. */
   Map<String, Object> load(String id) throws SQLException {
     try (Connection conn = connection()) {
-      types(conn);
-      String sql = "SELECT " + String.join(", ", spec.valueColumns()) + " FROM " + spec.table() + " WHERE "
-          + spec.keyColumn() + " = ?";
-      try (PreparedStatement ps = conn.prepareStatement(sql)) {
-        bind(ps, 1, id, spec.keyColumn());
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            return null;
-          }
-          Map<String, Object> row = new LinkedHashMap<>();
-          for (int i = 0; i < spec.valueColumns().size(); i++) {
-            row.put(spec.valueColumns().get(i), rs.getObject(i + 1));
-          }
-          return row;
+      return load(conn, id, false);
+    }
+  }
+
+  /** {@link #load(String)} on {@code conn}; {@code forUpdate} locks the row until the transaction ends. */
+  Map<String, Object> load(Connection conn, String id, boolean forUpdate) throws SQLException {
+    types(conn);
+    String sql = "SELECT " + String.join(", ", spec.valueColumns()) + " FROM " + spec.table() + " WHERE "
+        + spec.keyColumn() + " = ?" + (forUpdate ? " FOR UPDATE" : "");
+    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+      bind(ps, 1, id, spec.keyColumn());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return null;
         }
+        Map<String, Object> row = new LinkedHashMap<>();
+        for (int i = 0; i < spec.valueColumns().size(); i++) {
+          row.put(spec.valueColumns().get(i), rs.getObject(i + 1));
+        }
+        return row;
       }
     }
   }
@@ -89,28 +118,7 @@ final class JdbcStore implements AutoCloseable {
     List<String> cols = List.copyOf(columns.keySet());
     String v = spec.versionColumn();
     if (spec.isPostgres()) {
-      StringBuilder sql = new StringBuilder("INSERT INTO ").append(spec.table()).append(" AS t (").append(spec.keyColumn());
-      cols.forEach(c -> sql.append(", ").append(c));
-      if (v != null) {
-        sql.append(", ").append(v);
-      }
-      sql.append(") VALUES (?").append(", ?".repeat(cols.size() + (v != null ? 1 : 0))).append(") ON CONFLICT (")
-          .append(spec.keyColumn()).append(") DO ");
-      if (cols.isEmpty() && v == null) {
-        sql.append("NOTHING");
-      } else {
-        sql.append("UPDATE SET ");
-        StringBuilder set = new StringBuilder();
-        cols.forEach(c -> set.append(set.isEmpty() ? "" : ", ").append(c).append(" = EXCLUDED.").append(c));
-        if (v != null) {
-          set.append(set.isEmpty() ? "" : ", ").append(v).append(" = EXCLUDED.").append(v);
-        }
-        sql.append(set);
-        if (v != null) {
-          sql.append(" WHERE t.").append(v).append(" IS NULL OR t.").append(v).append(" < EXCLUDED.").append(v);
-        }
-      }
-      try (PreparedStatement ps = conn.prepareStatement(sql.toString())) {
+      try (PreparedStatement ps = conn.prepareStatement(postgresUpsertSql(cols))) {
         return bindRow(ps, id, cols, columns, v, version).executeUpdate() > 0;
       }
     }
@@ -162,13 +170,121 @@ final class JdbcStore implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes the write-behind queue's coalesced writes (distinct keys) on {@code conn}, in its
+   * transaction: the deletes first, then the upserts grouped by the columns they name, each group
+   * one JDBC batch (one round trip on PostgreSQL, one prepared statement on H2). Both forms carry
+   * the version guard of {@link #upsert}. Other databases get {@link #upsert} row by row.
+   */
+  void writeBatch(Connection conn, List<WriteBehind.Pending> items) throws SQLException {
+    types(conn);
+    String v = spec.versionColumn();
+    List<WriteBehind.Pending> deletes = new java.util.ArrayList<>();
+    Map<List<String>, List<WriteBehind.Pending>> upserts = new LinkedHashMap<>();
+    for (WriteBehind.Pending p : items) {
+      if (p.deleted || p.deleteFirst) {
+        deletes.add(p);
+      }
+      if (!p.deleted) {
+        upserts.computeIfAbsent(List.copyOf(p.columns.keySet()), k -> new java.util.ArrayList<>()).add(p);
+      }
+    }
+    if (!deletes.isEmpty()) {
+      try (PreparedStatement ps = conn.prepareStatement(deleteSql())) {
+        for (WriteBehind.Pending p : deletes) {
+          bind(ps, 1, p.id, spec.keyColumn());
+          if (v != null) {
+            ps.setLong(2, p.version);
+          }
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+    for (Map.Entry<List<String>, List<WriteBehind.Pending>> e : upserts.entrySet()) {
+      List<String> cols = e.getKey();
+      String sql = spec.isPostgres() ? postgresUpsertSql(cols) : spec.isH2() ? mergeSql(cols) : null;
+      if (sql == null) {
+        for (WriteBehind.Pending p : e.getValue()) {
+          upsert(conn, p.id, p.columns, p.version);
+        }
+        continue;
+      }
+      try (PreparedStatement ps = conn.prepareStatement(sql)) {
+        for (WriteBehind.Pending p : e.getValue()) {
+          bindRow(ps, p.id, cols, p.columns, v, p.version).addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+  }
+
+  /** PostgreSQL's guarded upsert: INSERT ... ON CONFLICT DO UPDATE ... WHERE t.version < EXCLUDED.version. */
+  private String postgresUpsertSql(List<String> cols) {
+    String v = spec.versionColumn();
+    StringBuilder sql = new StringBuilder("INSERT INTO ").append(spec.table()).append(" AS t (").append(spec.keyColumn());
+    cols.forEach(c -> sql.append(", ").append(c));
+    if (v != null) {
+      sql.append(", ").append(v);
+    }
+    sql.append(") VALUES (?").append(", ?".repeat(cols.size() + (v != null ? 1 : 0))).append(") ON CONFLICT (")
+        .append(spec.keyColumn()).append(") DO ");
+    if (cols.isEmpty() && v == null) {
+      return sql.append("NOTHING").toString();
+    }
+    sql.append("UPDATE SET ");
+    StringBuilder set = new StringBuilder();
+    cols.forEach(c -> set.append(set.isEmpty() ? "" : ", ").append(c).append(" = EXCLUDED.").append(c));
+    if (v != null) {
+      set.append(set.isEmpty() ? "" : ", ").append(v).append(" = EXCLUDED.").append(v);
+    }
+    sql.append(set);
+    if (v != null) {
+      sql.append(" WHERE t.").append(v).append(" IS NULL OR t.").append(v).append(" < EXCLUDED.").append(v);
+    }
+    return sql.toString();
+  }
+
+  /**
+   * The same guarded upsert as one standard SQL MERGE (H2): parameters bound as by {@link
+   * #bindRow} (key, columns, version).
+   */
+  private String mergeSql(List<String> cols) {
+    String v = spec.versionColumn();
+    String k = spec.keyColumn();
+    List<String> all = new java.util.ArrayList<>();
+    all.add(k);
+    all.addAll(cols);
+    if (v != null) {
+      all.add(v);
+    }
+    StringBuilder sql = new StringBuilder("MERGE INTO ").append(spec.table()).append(" AS t USING (VALUES (?")
+        .append(", ?".repeat(all.size() - 1)).append(")) AS s (").append(String.join(", ", all)).append(") ON t.")
+        .append(k).append(" = s.").append(k);
+    if (all.size() > 1) {
+      sql.append(" WHEN MATCHED");
+      if (v != null) {
+        sql.append(" AND (t.").append(v).append(" IS NULL OR t.").append(v).append(" < s.").append(v).append(")");
+      }
+      sql.append(" THEN UPDATE SET ").append(String.join(", ", all.subList(1, all.size()).stream()
+          .map(c -> c + " = s." + c).toList()));
+    }
+    sql.append(" WHEN NOT MATCHED THEN INSERT (").append(String.join(", ", all)).append(") VALUES (")
+        .append(String.join(", ", all.stream().map(c -> "s." + c).toList())).append(")");
+    return sql.toString();
+  }
+
+  private String deleteSql() {
+    String v = spec.versionColumn();
+    return "DELETE FROM " + spec.table() + " WHERE " + spec.keyColumn() + " = ?"
+        + (v == null ? "" : " AND (" + v + " IS NULL OR " + v + " < ?)");
+  }
+
   /** Deletes the row unless it carries a newer version; returns whether a row was deleted. */
   boolean delete(Connection conn, String id, long version) throws SQLException {
     types(conn);
     String v = spec.versionColumn();
-    String sql = "DELETE FROM " + spec.table() + " WHERE " + spec.keyColumn() + " = ?"
-        + (v == null ? "" : " AND (" + v + " IS NULL OR " + v + " < ?)");
-    try (PreparedStatement ps = conn.prepareStatement(sql)) {
+    try (PreparedStatement ps = conn.prepareStatement(deleteSql())) {
       bind(ps, 1, id, spec.keyColumn());
       if (v != null) {
         ps.setLong(2, version);

@@ -1,9 +1,8 @@
 package io.corvid.server.backing;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -18,32 +17,47 @@ import java.util.Map;
  * {@code length:int utf8}.
  */
 record WriteRecord(String prefix, String id, boolean delete, Map<String, String> columns, long version) {
-  private static final byte OP_UPSERT = 1;
-  private static final byte OP_DELETE = 2;
+  static final byte OP_UPSERT = 1;
+  static final byte OP_DELETE = 2;
 
   String fullKey() {
     return prefix + id;
   }
 
   byte[] encode() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
-    try (DataOutputStream out = new DataOutputStream(bytes)) {
-      out.writeLong(version);
-      out.writeByte(delete ? OP_DELETE : OP_UPSERT);
-      writeString(out, prefix);
-      writeString(out, id);
-      out.writeInt(columns.size());
-      for (Map.Entry<String, String> e : columns.entrySet()) {
-        writeString(out, e.getKey());
-        out.writeBoolean(e.getValue() == null);
-        if (e.getValue() != null) {
-          writeString(out, e.getValue());
-        }
+    ByteBuffer b = encodeTo(ByteBuffer.allocate(64));
+    return java.util.Arrays.copyOf(b.array(), b.position());
+  }
+
+  /**
+   * Appends the encoded record at {@code b}'s position and returns the buffer holding it: {@code b}
+   * itself, or a bigger heap copy of it when it had no room (so callers can keep one scratch buffer).
+   */
+  ByteBuffer encodeTo(ByteBuffer b) {
+    byte[] p = prefix.getBytes(StandardCharsets.UTF_8);
+    byte[] k = id.getBytes(StandardCharsets.UTF_8);
+    b = room(b, 8 + 1 + 4 + p.length + 4 + k.length + 4);
+    b.putLong(version).put(delete ? OP_DELETE : OP_UPSERT);
+    b.putInt(p.length).put(p).putInt(k.length).put(k).putInt(columns.size());
+    for (Map.Entry<String, String> e : columns.entrySet()) {
+      byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
+      byte[] value = e.getValue() == null ? null : e.getValue().getBytes(StandardCharsets.UTF_8);
+      b = room(b, 4 + name.length + 1 + (value == null ? 0 : 4 + value.length));
+      b.putInt(name.length).put(name).put((byte) (value == null ? 1 : 0));
+      if (value != null) {
+        b.putInt(value.length).put(value);
       }
-    } catch (IOException e) {
-      throw new IllegalStateException(e); // in memory: cannot happen
     }
-    return bytes.toByteArray();
+    return b;
+  }
+
+  private static ByteBuffer room(ByteBuffer b, int n) {
+    if (b.remaining() >= n) {
+      return b;
+    }
+    ByteBuffer bigger = ByteBuffer.allocate(Math.max(b.capacity() * 2, b.position() + n));
+    bigger.put(b.array(), 0, b.position());
+    return bigger;
   }
 
   static WriteRecord decode(DataInputStream in) throws IOException {
@@ -65,12 +79,6 @@ record WriteRecord(String prefix, String id, boolean delete, Map<String, String>
       cols.put(name, isNull ? null : readString(in));
     }
     return new WriteRecord(prefix, id, op == OP_DELETE, cols, version);
-  }
-
-  private static void writeString(DataOutputStream out, String s) throws IOException {
-    byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    out.writeInt(b.length);
-    out.write(b);
   }
 
   private static String readString(DataInputStream in) throws IOException {

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 
 /**
- * The same three modes on H2 (the embedded default for trying Corvid in front of a database),
- * with the portable SQL path: a guarded UPDATE then an INSERT instead of ON CONFLICT. The
+ * The same three modes on H2 (the embedded default for trying Corvid in front of a database):
+ * write-through takes the portable SQL path (a guarded UPDATE then an INSERT instead of ON
+ * CONFLICT), the write-behind flusher a batched standard MERGE. The
  * database is an H2 file in AUTO_SERVER mode, so the node and this test both open it.
  */
 class H2BackingStoreIT {
@@ -50,15 +51,26 @@ class H2BackingStoreIT {
   }
 
   static void exec(String... sql) throws Exception {
-    try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+    execOn(url, sql);
+  }
+
+  static String query(String sql) throws Exception {
+    return queryOn(url, sql);
+  }
+
+  /** Runs statements on the H2 database at {@code jdbcUrl}. */
+  static void execOn(String jdbcUrl, String... sql) throws Exception {
+    try (Connection c = DriverManager.getConnection(jdbcUrl); Statement st = c.createStatement()) {
       for (String s : sql) {
         st.execute(s);
       }
     }
   }
 
-  static String query(String sql) throws Exception {
-    try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+  /** The first column of the first row of {@code sql} on the H2 database at {@code jdbcUrl}, or null. */
+  static String queryOn(String jdbcUrl, String sql) throws Exception {
+    try (Connection c = DriverManager.getConnection(jdbcUrl); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
       return rs.next() ? rs.getString(1) : null;
     }
   }

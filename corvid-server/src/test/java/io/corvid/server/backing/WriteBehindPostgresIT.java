@@ -127,6 +127,29 @@ class WriteBehindPostgresIT {
     }
   }
 
+  /**
+   * The clock stepped back an hour since the previous run, which wrote its rows with versions an
+   * hour ahead of the clock now (its ceiling file says so): new writes must still win over them.
+   * With bare wall-clock versions they would be an hour too low and the version guard would drop
+   * them.
+   */
+  @Test
+  void writesAfterARestartWithTheClockSteppedBackStillWin() throws Exception {
+    table("wb_clock");
+    long previousRunMicros = System.currentTimeMillis() * 1000 + 3_600_000_000L;
+    Pg.exec("INSERT INTO wb_clock VALUES (1, 'previous run', " + previousRunMicros + ")");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve(Versions.FILE), (previousRunMicros + 1) + "\n");
+    try (ServerProcess s = ServerProcess.start("--dir", dir.toString(), "--backing-store", store("t:", "wb_clock", ""));
+        Jedis j = jedis(s)) {
+      j.set("t:1", "after the restart");
+      Await.until("the new write reached the row",
+          () -> "after the restart".equals(Pg.queryString("SELECT payload FROM wb_clock WHERE id = 1")));
+      assertThat(Pg.queryLong("SELECT version FROM wb_clock WHERE id = 1")).isGreaterThan(previousRunMicros);
+      assertThat(Long.parseLong(Files.readString(dir.resolve(Versions.FILE)).trim())).isGreaterThan(previousRunMicros);
+    }
+  }
+
   @Test
   void sigtermDrainsTheQueue() throws Exception {
     table("wb_drain");

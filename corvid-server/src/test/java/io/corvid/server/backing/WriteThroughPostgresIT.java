@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.corvid.server.testing.ServerProcess;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
 
 /**
@@ -15,6 +17,9 @@ import redis.clients.jedis.Jedis;
  * failure (a CHECK violation, a dropped table) answers an error and leaves the cache as it was.
  */
 class WriteThroughPostgresIT {
+  /** The node's dir: write-through keeps its version ceiling there. */
+  @TempDir
+  static Path dir;
   static ServerProcess server;
 
   @BeforeAll
@@ -23,7 +28,7 @@ class WriteThroughPostgresIT {
         "CREATE TABLE wt_products (id int PRIMARY KEY, payload text CHECK (payload <> 'bad'), version bigint)",
         "CREATE TABLE wt_users (id bigint PRIMARY KEY, name text, email text)",
         "CREATE TABLE wt_gone (id int PRIMARY KEY, payload text)");
-    server = ServerProcess.start(
+    server = ServerProcess.start("--dir", dir.toString(),
         "--backing-store", Pg.store("product:", "wt_products", "value-column=payload mode=write-through version-column=version"),
         "--backing-store", Pg.store("user:", "wt_users", "value-columns=name,email format=hash mode=write-through"),
         "--backing-store", Pg.store("gone:", "wt_gone", "value-column=payload mode=write-through"));
@@ -68,7 +73,11 @@ class WriteThroughPostgresIT {
       assertThat(j.hgetAll("user:9")).containsEntry("name", "grace").containsEntry("email", "grace@example.com");
       assertThat(catchThrowable(() -> j.hset("user:9", "age", "40"))).hasMessageContaining("unknown field 'age'");
       assertThat(catchThrowable(() -> j.set("user:9", "x"))).hasMessageContaining("use HSET");
-      assertThat(catchThrowable(() -> j.hdel("user:9", "name"))).hasMessageContaining("HDEL is not supported");
+      assertThat(j.hdel("user:9", "name")).isEqualTo(1); // the column becomes NULL, the row stays
+      assertThat(Pg.queryString("SELECT coalesce(name, 'null') || ' ' || email FROM wt_users WHERE id = 9"))
+          .isEqualTo("null grace@example.com");
+      assertThat(j.hgetAll("user:9")).isEqualTo(Map.of("email", "grace@example.com"));
+      assertThat(catchThrowable(() -> j.hsetnx("user:9", "name", "x"))).hasMessageContaining("HSETNX is not supported");
     }
   }
 
@@ -101,7 +110,7 @@ class WriteThroughPostgresIT {
   @Test
   void unsupportedShapesAreRefused() {
     try (Jedis j = jedis()) {
-      assertThat(catchThrowable(() -> j.incr("product:3"))).hasMessageContaining("INCR is not supported");
+      assertThat(catchThrowable(() -> j.setrange("product:3", 0, "x"))).hasMessageContaining("SETRANGE is not supported");
       assertThat(catchThrowable(() -> j.mset("product:3", "a", "plain", "b"))).hasMessageContaining("several keys");
       assertThat(catchThrowable(() -> j.sendCommand(redis.clients.jedis.Protocol.Command.SET, "product:3", "v", "NX")))
           .hasMessageContaining("only SET key value");
