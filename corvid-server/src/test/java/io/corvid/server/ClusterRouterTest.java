@@ -133,6 +133,25 @@ class ClusterRouterTest {
   }
 
   @Test
+  void withMinorityReadsANodeInAMinorityServesReadsButNotWrites() {
+    ClusterConfig d = ClusterConfig.defaults().withReplicaCount(0);
+    ClusterConfig reads = new ClusterConfig(d.replicaCount(), d.maxMigrationsPerNode(), d.migrationPauseLagOps(),
+        d.minorityWriteTimeoutMillis(), true, d.retryIntervalMillis(), d.bootstrapMinMembers());
+    a = new ClusterNode(reads, MEMBER_A, 1);
+    b = new ClusterNode(reads, MEMBER_B, 2);
+    run(a, a.onViewChange(new View(1, List.of(A), false), now));
+    install(a);
+    String key = keyServedBy(A);
+    assertThat(call("SET", key, "v")).isEqualTo("+OK");
+    joinB();
+    long past = System.nanoTime() / 1_000_000 - d.minorityWriteTimeoutMillis() - 10_000;
+    run(a, a.onViewChange(new View(3, List.of(A), false), past));
+    install(a);
+    assertThat(call("SET", key, "w")).isEqualTo("-CLUSTERDOWN The cluster is down and only accepts read commands");
+    assertThat(call("GET", key)).isEqualTo("$1\r\nv");
+  }
+
+  @Test
   void aKeyOfAnotherNodesSlotIsMoved() {
     joinB();
     // Let every migration switch: B acks everything, A reports ready, the coordinator switches.
