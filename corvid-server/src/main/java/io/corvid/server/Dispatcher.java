@@ -42,7 +42,7 @@ public final class Dispatcher {
   Dispatcher(Node node) {
     this.node = node;
     this.lock = node.lock();
-    this.clusterRouter = node.cluster() == null ? null : new ClusterRouter(node.cluster(), node.commands().byName("exec"));
+    this.clusterRouter = node.cluster() == null ? null : new ClusterRouter(node.cluster(), node.keyspace(), node.commands().byName("exec"));
   }
 
   /** End of the previous command under the lock (System.nanoTime); the next one's start. */
