@@ -105,6 +105,7 @@ public final class CorvidServer {
     if (node.cluster() != null) {
       String firstBind = config.bind().split(" ")[0];
       cluster = new ClusterService(node, port, firstBind.startsWith("-") ? firstBind.substring(1) : firstBind);
+      cluster.dataPlane(node.replication());
       try {
         cluster.start();
       } catch (InterruptedException e) {
@@ -141,6 +142,7 @@ public final class CorvidServer {
       if (cluster != null) {
         log.info("Leaving the cluster");
         cluster.stop();
+        node.replication().stop();
       }
       log.info("Stopping: closing listeners and {} client connection(s)", node.clients().size());
       for (Channel ch : listeners) {

@@ -73,6 +73,7 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--cluster-node-timeout", description = "ms without heartbeats before a node is suspected (default 3000)") String clusterNodeTimeout;
     @Option(names = "--cluster-suspect-timeout", description = "ms a suspected node has to answer (default 500)") String clusterSuspectTimeout;
     @Option(names = "--cluster-announce-ip", description = "address given to other nodes and clients (default: first bind address)") String clusterAnnounceIp;
+    @Option(names = "--repl-backlog-size", description = "replication backlog, all slots together (default 16mb)") String replBacklogSize;
 
     @Override
     public Integer call() throws Exception {
@@ -155,6 +156,7 @@ public final class Main implements Callable<Integer> {
       m.put("cluster-node-timeout", clusterNodeTimeout);
       m.put("cluster-suspect-timeout", clusterSuspectTimeout);
       m.put("cluster-announce-ip", clusterAnnounceIp);
+      m.put("repl-backlog-size", replBacklogSize);
       return m;
     }
 

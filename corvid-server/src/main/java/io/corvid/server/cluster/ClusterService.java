@@ -93,6 +93,9 @@ public final class ClusterService implements Receiver {
   private final InetAddress bindAddress;
   private final ExecutorService thread;
   private JChannel channel;
+  /** Interim data-plane hook (replication), until the control plane drives it with ClusterNode's role events. */
+  private volatile SlotDataPlane dataPlane = SlotDataPlane.NONE;
+  private volatile Topology topology;
 
   /**
    * @param clientPort the port this node's clients use (the bound one when --port 0)
@@ -127,6 +130,11 @@ public final class ClusterService implements Receiver {
     return self;
   }
 
+  /** The data plane to drive (before {@link #start}); {@link SlotDataPlane#NONE} by default. */
+  public void dataPlane(SlotDataPlane plane) {
+    this.dataPlane = plane;
+  }
+
   /** Joins the cluster (or forms a cluster of one when no seed answers); returns once a member. */
   public void start() throws Exception {
     List<InetSocketAddress> seeds = new ArrayList<>();
@@ -158,6 +166,14 @@ public final class ClusterService implements Receiver {
         new MFC(),
         new UFC(),
         new FRAG4());
+    topology = Topology.empty(config.clusterReplicas());
+    Member me = new Member(NodeId.of(self.nodeId()), self.host(), self.port(), self.busPort());
+    dataPlane.start(new SlotDataPlane.ControlPlane() {
+      @Override public void localOffset(int slot, long offset) {}
+      @Override public void replicaAck(int slot, NodeId replica, long offset) {}
+      @Override public Topology topology() { return topology; }
+      @Override public Member self() { return me; }
+    });
     channel = new JChannel(stack);
     channel.addAddressGenerator(() -> {
       ExtendedUUID a = ExtendedUUID.randomUUID(self.nodeId().substring(0, 8));
@@ -202,6 +218,15 @@ public final class ClusterService implements Receiver {
     log.info("Cluster view: {} node(s) [{}], coordinator {}, epoch {}, {} slot(s) primary here", members.size(), who,
         view.getCoord(),
         table.epoch(), selfIndex == SlotTable.NO_NODE ? 0 : table.primarySlotCount(selfIndex));
+    Topology before = this.topology;
+    this.topology = topology;
+    node.lock().lock();
+    try {
+      io.corvid.server.replication.TopologyRoles.notify(dataPlane, before, topology, NodeId.of(self.nodeId()));
+      dataPlane.topologyChanged(before, topology);
+    } finally {
+      node.lock().unlock();
+    }
     dropSlotsNoLongerServed(previous, table);
   }
 
@@ -220,7 +245,7 @@ public final class ClusterService implements Receiver {
     int slots = 0;
     long keys = 0;
     for (int slot = 0; slot < SlotHash.SLOT_COUNT; slot++) {
-      if (before.primaryOf(slot) == before.self() && after.primaryOf(slot) != after.self()) {
+      if (before.primaryOf(slot) == before.self() && after.primaryOf(slot) != after.self() && !after.isLocalReplica(slot)) {
         slots++;
         keys += dropSlot(slot);
       }

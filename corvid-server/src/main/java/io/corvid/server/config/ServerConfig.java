@@ -97,6 +97,14 @@ public final class ServerConfig {
   public static final long DEFAULT_CLUSTER_SUSPECT_TIMEOUT_MILLIS = 500;
   /** Address other nodes and clients use for this node; "" = the first bind address. */
   public static final String DEFAULT_CLUSTER_ANNOUNCE_IP = "";
+  /**
+   * Replication backlog (cluster mode): the recent writes of every slot this node is primary of,
+   * kept so a follower that lags or reconnects continues instead of taking a snapshot of the slot.
+   * One bound for all slots together, on the heap (io.corvid.server.replication.Backlog).
+   */
+  public static final long DEFAULT_REPL_BACKLOG_SIZE_BYTES = 16L * 1024 * 1024;
+  /** Redis's minimum for repl-backlog-size. */
+  public static final long MIN_REPL_BACKLOG_SIZE_BYTES = 16 * 1024;
 
   // ---------------------------------------------------------------- values
 
@@ -133,6 +141,7 @@ public final class ServerConfig {
   private volatile long clusterNodeTimeout = DEFAULT_CLUSTER_NODE_TIMEOUT_MILLIS;
   private volatile long clusterSuspectTimeout = DEFAULT_CLUSTER_SUSPECT_TIMEOUT_MILLIS;
   private volatile String clusterAnnounceIp = DEFAULT_CLUSTER_ANNOUNCE_IP;
+  private volatile long replBacklogSize = DEFAULT_REPL_BACKLOG_SIZE_BYTES;
 
   private final Map<String, Option> options = new LinkedHashMap<>();
   private final List<Consumer<String>> listeners = new ArrayList<>();
@@ -319,6 +328,8 @@ public final class ServerConfig {
       @Override Object parse(String value) { return value.trim(); }
       @Override void apply(Object v) { clusterAnnounceIp = (String) v; }
     });
+    add(new MemoryOption("repl-backlog-size", "recent writes kept for lagging or reconnecting replicas, all slots together",
+        true, MIN_REPL_BACKLOG_SIZE_BYTES, () -> replBacklogSize, v -> replBacklogSize = v));
   }
 
   // ---------------------------------------------------------------- accessors
@@ -352,6 +363,7 @@ public final class ServerConfig {
   public long clusterNodeTimeoutMillis() { return clusterNodeTimeout; }
   public long clusterSuspectTimeoutMillis() { return clusterSuspectTimeout; }
   public String clusterAnnounceIp() { return clusterAnnounceIp; }
+  public long replBacklogSize() { return replBacklogSize; }
 
   public StorageConfig storageConfig() {
     StorageConfig d = StorageConfig.defaults();
