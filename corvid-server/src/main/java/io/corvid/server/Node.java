@@ -72,13 +72,13 @@ public final class Node implements ServerContext {
     this.clock = clock;
     this.commands = CommandTable.load();
     this.cluster = config.clusterEnabled() ? new ClusterState() : null;
-    this.dispatcher = new Dispatcher(this);
+    this.replication = cluster != null ? new io.corvid.server.replication.Replication(this) : null;
+    this.dispatcher = new Dispatcher(this); // after replication: it keeps a reference
     this.startMillis = clock.currentTimeMillis();
     this.startNanos = clock.nanoTime();
     byte[] id = new byte[20];
     new SecureRandom().nextBytes(id);
     this.runId = HexFormat.of().formatHex(id);
-    this.replication = cluster != null ? new io.corvid.server.replication.Replication(this) : null;
     keyspace.setListener(replication == null ? KeyspaceListeners.of(watches, tracking)
         : KeyspaceListeners.of(KeyspaceListeners.of(watches, tracking), replication));
     config.onChange(this::applyConfigChange);

@@ -154,6 +154,7 @@ public final class Replication implements SlotDataPlane, KeyspaceListener {
     this.keyspace = node.keyspace();
     this.lock = node.lock();
     this.backlog = new Backlog(node.config().replBacklogSize());
+    Arrays.fill(role, (byte) SlotRole.NONE.ordinal());
     Arrays.fill(offset, -1);
     Arrays.fill(prevEnd, -1);
     Arrays.fill(snapshotOffset, -1);
