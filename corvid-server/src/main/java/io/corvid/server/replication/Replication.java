@@ -433,6 +433,10 @@ public final class Replication implements SlotDataPlane, KeyspaceListener {
       return fresh;
     });
     for (int i = 0; i < slots.length; i++) {
+      Cursor cur = s.cursors[slots[i]];
+      if (cur == null || cur.handshake || offsets[i] < cur.ackFloor) {
+        continue; // not following here, or an ack sent before the snapshot now under way
+      }
       a[slots[i]] = offsets[i];
       control.replicaAck(slots[i], s.follower, offsets[i]);
     }
@@ -670,6 +674,14 @@ public final class Replication implements SlotDataPlane, KeyspaceListener {
       c.snapshot = true;
       c.snapCursor = 0;
       c.snapOffset = offset[slot];
+      // The follower drops its copy now: until it acks the snapshot's offset it counts for nothing
+      // (WAIT, failover, a migration switch); acks it sent before this are ignored.
+      c.ackFloor = c.snapOffset;
+      long[] a = acked.get(follower);
+      if (a != null) {
+        a[slot] = -1;
+      }
+      control.replicaAck(slot, follower, -1);
       Frames.handshake(buf, Frames.SNAPSHOT, slot, c.seq, history[slot], c.snapOffset);
       snapshotsSent++;
     }
@@ -698,6 +710,8 @@ public final class Replication implements SlotDataPlane, KeyspaceListener {
     long snapOffset;
     /** The next offset to send (live). */
     long next;
+    /** Acks below this are stale (sent before the current snapshot began). */
+    long ackFloor = -1;
   }
 
   // =========================================================================== follower: links
