@@ -44,8 +44,36 @@ import java.util.Map;
  * <p>Deterministic: the result depends only on the arguments (members are taken in id order).
  */
 public final class Placement {
-  /** Up to this many members the scores are computed once into a table (16384 * n doubles). */
-  static final int MAX_MEMBERS_FOR_SCORE_TABLE = 128;
+  /**
+   * Slots are hashed in contiguous blocks: every slot of a block has the block's rendezvous
+   * score, so a node's slots form few ranges (CLUSTER SLOTS stays a few KB for small clusters,
+   * where slot-by-slot hashing gave ~16000 ranges, ~780 KB with 3 nodes). Exact balancing still
+   * moves single slots, at block edges: a node takes a block's slots from one end (see
+   * {@link Run#slotsByScoreWithout}), so a partly taken block adds one range.
+   *
+   * <p>The block size shrinks as the cluster grows: a node's primary slots must have their
+   * replicas spread over all the other nodes in pieces fine enough that, when it dies, the
+   * promoted replicas are balanced (else role balancing has to move many more primaries). So
+   * there are about {@link #BLOCKS_PER_PAIR} blocks per ordered pair of nodes: blockSize(n) is
+   * the largest power of two at most 16384 / (8 n (n - 1)), between 1 and
+   * {@link #MAX_BLOCK_SIZE}: 256 for n = 1..3 (64 blocks), 128 for 4, 64 for 5..6, 16 for 9..11,
+   * 8 for 12..16, 1 from 33 nodes on (one slot per block, as with no blocks). Fewer blocks per
+   * pair (4) broke the 1.25x bound on primaries changing hands when one of 4 nodes leaves.
+   */
+  static int blockSize(int n) {
+    long want = (long) SLOT_COUNT / ((long) BLOCKS_PER_PAIR * Math.max(1, n) * Math.max(1, n - 1));
+    int size = 1;
+    while (size * 2L <= Math.min(want, MAX_BLOCK_SIZE)) {
+      size *= 2;
+    }
+    return size;
+  }
+
+  static final int BLOCKS_PER_PAIR = 8;
+  static final int MAX_BLOCK_SIZE = 256;
+
+  /** Up to this many members the scores are computed once into a table (blocks * n doubles). */
+  static final int MAX_MEMBERS_FOR_SCORE_TABLE = 1024;
 
   private Placement() {}
 
@@ -128,7 +156,9 @@ public final class Placement {
     final long[] nodeHash;
     final int[] weights;
     final boolean equalWeights;
-    /** scores[s * n + i], precomputed for clusters small enough (8 MB at 64 members). */
+    final int blockSize;
+    final int blockCount;
+    /** scores[b * n + i] for block b, precomputed (256 * n doubles). */
     double[] scores;
     /** holders[s * k + p]: member index of copy p of slot s, or -1. */
     int[] holders;
@@ -159,26 +189,30 @@ public final class Placement {
         eq &= weights[i] == weights[0];
       }
       this.equalWeights = eq;
+      this.blockSize = blockSize(n);
+      this.blockCount = SLOT_COUNT / blockSize;
       if (n > 0 && n <= MAX_MEMBERS_FOR_SCORE_TABLE) {
-        scores = new double[SLOT_COUNT * n];
-        for (int s = 0; s < SLOT_COUNT; s++) {
+        scores = new double[blockCount * n];
+        for (int b = 0; b < blockCount; b++) {
           for (int i = 0; i < n; i++) {
-            scores[s * n + i] = computeScore(i, s);
+            scores[b * n + i] = computeScore(i, b);
           }
         }
       }
     }
 
-    /** Higher is better; positive. Comparable across nodes for one slot. */
+    /** Higher is better; positive. Comparable across nodes for one slot; equal within a block. */
     double score(int i, int s) {
+      int b = s / blockSize;
       if (scores != null) {
-        return scores[s * n + i];
+        return scores[b * n + i];
       }
-      return computeScore(i, s);
+      return computeScore(i, b);
     }
 
-    double computeScore(int i, int s) {
-      long h = mix64(nodeHash[i] ^ (s * 0x9e3779b97f4a7c15L));
+    /** The rendezvous score of node i for block b. */
+    double computeScore(int i, int b) {
+      long h = mix64(nodeHash[i] ^ (b * 0x9e3779b97f4a7c15L));
       if (equalWeights) {
         return (double) ((h >>> 11) + 1);
       }
@@ -382,9 +416,19 @@ public final class Placement {
       // While j is short of primaries, take primary copies first (the role travels with the
       // copy), afterwards replica copies: that keeps later role balancing small.
       boolean wantPrimary = trackedPrimaries[j] < primaryQuota[j];
+      int withData = 0;
+      for (int p = 0; p < count[s]; p++) {
+        if (hadData[base + p]) {
+          withData++;
+        }
+      }
       for (int p = 0; p < k; p++) {
         int i = holders[base + p];
         if (load[i] <= copyQuota[i]) {
+          continue;
+        }
+        if (primaryTrack[s] < 0 && hadData[base + p] && withData == 1 && k > 1) {
+          // The slot lost its primary: its last copy with data stays to be promoted.
           continue;
         }
         boolean isPrimary = primaryTrack[s] == i;

@@ -189,4 +189,69 @@ class PlacementTest {
     assertThat(t.primary(0)).isNull();
     assertThat(t.epoch()).isEqualTo(5);
   }
+
+  /** Primary ranges plus replica ranges over all nodes (what CLUSTER SHARDS / NODES list). */
+  static int nodeRanges(Topology t) {
+    int ranges = 0;
+    for (Member m : t.members()) {
+      ranges += t.primaryRanges(m.id()).size() + t.replicaRanges(m.id()).size();
+    }
+    return ranges;
+  }
+
+  /**
+   * Slots are placed in blocks, so a node's slots form few ranges: with 3 nodes CLUSTER SLOTS has
+   * ~60 entries (a few KB) rather than the ~16000 (~780 KB) of slot-by-slot hashing, which
+   * JedisCluster timed out parsing. Bounds, fresh and after a series of joins and leaves, with B
+   * the block count (16384 / blockSize(n), the largest over the series) and k copies per slot:
+   * ranges summed over nodes (primary and replica ranges) at most 2 k B, CLUSTER SLOTS entries at
+   * most 2 B.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 2})
+  void aNodesSlotsFormFewRangesFreshAndAfterJoinsAndLeaves(int r) {
+    for (int n : new int[] {3, 10, 64}) {
+      Topology t = Placement.place(1, members(n), r, null);
+      int k = Math.min(r, n - 1) + 1;
+      int blocks = SLOT_COUNT / Placement.blockSize(n);
+      System.out.printf("ranges fresh N=%d R=%d (%d blocks): %d node ranges, %d CLUSTER SLOTS ranges (~%d bytes)%n",
+          n, r, blocks, nodeRanges(t), t.slotRanges().size(), slotsReplySize(t));
+      assertThat(nodeRanges(t)).as("node ranges fresh N=%d R=%d", n, r).isLessThanOrEqualTo(2 * k * blocks);
+      assertThat(t.slotRanges().size()).as("slot ranges fresh N=%d R=%d", n, r).isLessThanOrEqualTo(2 * blocks);
+    }
+    // Grow 3 -> 12 one join at a time, then shrink back to 3, leaving from varying positions.
+    List<Member> current = members(3);
+    Topology t = Placement.place(1, current, r, null);
+    int worstNode = 0;
+    int worstSlots = 0;
+    long epoch = 2;
+    for (int n = 4; n <= 12; n++) {
+      current = members(n);
+      t = Placement.place(epoch++, current, r, t);
+      worstNode = Math.max(worstNode, nodeRanges(t));
+      worstSlots = Math.max(worstSlots, t.slotRanges().size());
+    }
+    for (int n = 12; n > 3; n--) {
+      current = new ArrayList<>(current);
+      current.remove((n * 5) % current.size());
+      t = Placement.place(epoch++, current, r, t);
+      worstNode = Math.max(worstNode, nodeRanges(t));
+      worstSlots = Math.max(worstSlots, t.slotRanges().size());
+    }
+    int k = Math.min(r, 2) + 1;
+    int blocks = SLOT_COUNT / Placement.blockSize(12);
+    System.out.printf("ranges over joins 3->12 and leaves 12->3, R=%d (at most %d blocks): worst %d node ranges, %d CLUSTER SLOTS ranges; back at 3 nodes: %d node ranges, %d CLUSTER SLOTS ranges (~%d bytes)%n",
+        r, blocks, worstNode, worstSlots, nodeRanges(t), t.slotRanges().size(), slotsReplySize(t));
+    assertThat(worstNode).as("node ranges after joins and leaves R=%d", r).isLessThanOrEqualTo(2 * k * blocks);
+    assertThat(worstSlots).as("slot ranges after joins and leaves R=%d", r).isLessThanOrEqualTo(2 * blocks);
+  }
+
+  /** Roughly the RESP size of CLUSTER SLOTS: per range two integers and per owner ip, port, id. */
+  static long slotsReplySize(Topology t) {
+    long bytes = 0;
+    for (SlotRange range : t.slotRanges()) {
+      bytes += 4 + 2 * 8 + (1 + range.replicas().size()) * (4 + 13 + 7 + 47);
+    }
+    return bytes;
+  }
 }
