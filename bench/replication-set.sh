@@ -11,7 +11,11 @@
 # medians and their ratio; during the replicated runs it samples the primary's INFO replication
 # (lag_entries: entries written but not yet acked by the replica) every 0.2 s and prints the
 # largest, then the time the replica took to catch up after the run. All three JVMs and
-# redis-benchmark share the machine's cores.
+# redis-benchmark share the machine's cores, so on a small shared machine the throughput ratio
+# mostly says that the replica competes for the same CPU; the CPU time per request of each process
+# (utime + stime from /proc/PID/stat over the run, divided by the requests) is the figure least
+# disturbed by other load: the primary's against the standalone node's is replication's cost on
+# the primary, the replica's is the cost of applying.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 N="${1:-200000}"; P="${2:-16}"; C="${3:-50}"; ROUNDS="${4:-3}"
@@ -41,22 +45,31 @@ done
 VALUE="$(printf 'v%.0s' $(seq 1 100))"
 run() { redis-benchmark -p "$1" -n "$N" -P "$P" -c "$C" -r 100000 -q set "{$TAG}k:__rand_int__" "$VALUE" 2>/dev/null \
   | tr '\r' '\n' | grep -o '[0-9.]* requests per second' | tail -1 | awk '{print $1}'; }
+cpu() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }  # clock ticks
+TCK="$(getconf CLK_TCK)"
+us_per_req() { awk -v t="$1" -v n="$N" -v h="$TCK" 'BEGIN { printf "%.2f", t * 1e6 / h / n }'; }
+SA_PID="${pids[0]}"; PA_PID="${pids[1]}"; PB_PID="${pids[2]}"
 run "$SA" >/dev/null; run "$PA" >/dev/null # warm-up
-sa=(); pr=(); maxlag=0
+sa=(); pr=(); sacpu=(); prcpu=(); rpcpu=()
 for _ in $(seq 1 "$ROUNDS"); do
+  c0="$(cpu "$SA_PID")"
   sa+=("$(run "$SA")")
+  sacpu+=("$(us_per_req $(( $(cpu "$SA_PID") - c0 )))")
+  c1="$(cpu "$PA_PID")"; c2="$(cpu "$PB_PID")"
   ( while true; do
       l="$(redis-cli -p "$PA" info replication | tr -d '\r' | grep -o 'lag_entries=[0-9]*' | cut -d= -f2 | sort -n | tail -1)"
       echo "${l:-0}" >> "$WORK/lag"; sleep 0.2
     done ) & sampler=$!
   pr+=("$(run "$PA")")
   kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
+  prcpu+=("$(us_per_req $(( $(cpu "$PA_PID") - c1 )))")
   start=$(date +%s%N)
   for _ in $(seq 1 600); do
     l="$(redis-cli -p "$PA" info replication | tr -d '\r' | grep -o 'lag_entries=[0-9]*' | cut -d= -f2 | sort -n | tail -1)"
     [[ "${l:-0}" == 0 ]] && break; sleep 0.05
   done
   echo "caught up $(( ($(date +%s%N) - start) / 1000000 )) ms after the run" >> "$WORK/catchup"
+  rpcpu+=("$(us_per_req $(( $(cpu "$PB_PID") - c2 )))")
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ms="$(median "${sa[@]}")"; mp="$(median "${pr[@]}")"
@@ -65,6 +78,10 @@ echo "SET -P $P -c $C, 100-byte values, one slot"
 echo "standalone:              ${sa[*]} (median $ms)"
 echo "primary with 1 replica:  ${pr[*]} (median $mp)"
 awk -v a="$mp" -v b="$ms" 'BEGIN { printf "ratio replicated / standalone: %.2f\n", a / b }'
+echo "CPU us/request, standalone:        ${sacpu[*]} (median $(median "${sacpu[@]}"))"
+echo "CPU us/request, primary:           ${prcpu[*]} (median $(median "${prcpu[@]}"))"
+echo "CPU us/request, replica (applying): ${rpcpu[*]} (median $(median "${rpcpu[@]}"))"
+awk -v a="$(median "${prcpu[@]}")" -v b="$(median "${sacpu[@]}")" 'BEGIN { printf "CPU ratio primary / standalone: %.2f\n", a / b }'
 echo "largest lag sampled during the replicated runs: $(sort -n "$WORK/lag" | tail -1) entries"
 cat "$WORK/catchup"
 echo "primary: $(field "$PA" replication repl_backlog_entries) backlog entries, $(field "$PA" replication repl_snapshots_sent) snapshots sent"

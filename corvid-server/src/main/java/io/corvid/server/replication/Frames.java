@@ -14,6 +14,7 @@ import java.util.List;
  *   'S' snapshot      slot(2) seq(4) history(8) offset(8)   drop the slot; chunks follow, then entries after offset
  *   'K' chunk         slot(2) chunk                         a Keyspace.dumpSlot chunk (EntryFormat, CRC'd)
  *   'E' snapshot end  slot(2)                               the slot is now at the snapshot's offset
+ *   'V' string        slot(2) offset(8) expireAt(8) keyLen(4) key value     the key is now this string
  *   'W' write         slot(2) offset(8) expireAt(8) keyLen(4) key payload   the key's new state (a DUMP payload)
  *   'D' delete        slot(2) offset(8) key                 the key is gone
  *   'X' not primary   slot(2) seq(4)                        the sender does not serve the slot (any more)
@@ -34,6 +35,7 @@ public final class Frames {
   public static final byte CHUNK = 'K';
   public static final byte SNAPSHOT_END = 'E';
   public static final byte WRITE = 'W';
+  public static final byte STRING = 'V';
   public static final byte DELETE = 'D';
   public static final byte NOT_PRIMARY = 'X';
   public static final byte PING = 'P';
@@ -57,15 +59,24 @@ public final class Frames {
 
   /** An entry frame for a key's new state, encoded once and kept in the backlog. */
   public static byte[] write(int slot, long offset, byte[] key, long expireAt, byte[] payload) {
-    int body = 2 + 8 + 8 + 4 + key.length + payload.length;
+    byte[] f = keyed(WRITE, slot, offset, key, expireAt, payload.length);
+    System.arraycopy(payload, 0, f, f.length - payload.length, payload.length);
+    return f;
+  }
+
+  /**
+   * A 'V' or 'W' frame with room for {@code valueLen} bytes at its end, for the caller to fill
+   * (a string value is copied straight from the keyspace, with no DUMP payload in between).
+   */
+  public static byte[] keyed(byte type, int slot, long offset, byte[] key, long expireAt, int valueLen) {
+    int body = 2 + 8 + 8 + 4 + key.length + valueLen;
     byte[] f = new byte[HEADER_BYTES + body];
-    int p = header(f, WRITE, body);
+    int p = header(f, type, body);
     p = putShort(f, p, slot);
     p = putLong(f, p, offset);
     p = putLong(f, p, expireAt);
     p = putInt(f, p, key.length);
     System.arraycopy(key, 0, f, p, key.length);
-    System.arraycopy(payload, 0, f, p + key.length, payload.length);
     return f;
   }
 
@@ -196,7 +207,7 @@ public final class Frames {
           need(len == 2, type, len);
           return new Frame(type, in.readUnsignedShort(), 0, 0, 0, 0, null, null, null);
         }
-        case WRITE -> {
+        case WRITE, STRING -> {
           need(len >= 22, type, len);
           int slot = in.readUnsignedShort();
           long offset = in.readLong();

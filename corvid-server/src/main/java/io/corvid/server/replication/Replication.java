@@ -13,6 +13,7 @@ import io.corvid.server.cluster.SlotDataPlane;
 import io.corvid.storage.EntryFormatException;
 import io.corvid.storage.Keyspace;
 import io.corvid.storage.KeyspaceListener;
+import io.corvid.storage.ValueType;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -354,8 +355,16 @@ public final class Replication implements SlotDataPlane, KeyspaceListener {
       previous = key;
       long ref = keyspace.lookup(0, key, 0, key.length, Keyspace.LOOKUP_NOTOUCH | Keyspace.LOOKUP_NOSTATS);
       long at = offset[slot] + 1;
-      byte[] frame = ref == Keyspace.NONE ? Frames.delete(slot, at, key)
-          : Frames.write(slot, at, key, keyspace.expireAt(ref), keyspace.dump(ref));
+      byte[] frame;
+      if (ref == Keyspace.NONE) {
+        frame = Frames.delete(slot, at, key);
+      } else if (keyspace.type(ref) == ValueType.STRING) {
+        int len = keyspace.stringLength(ref);
+        frame = Frames.keyed(Frames.STRING, slot, at, key, keyspace.expireAt(ref), len);
+        keyspace.copyString(ref, 0, frame, frame.length - len, len);
+      } else {
+        frame = Frames.write(slot, at, key, keyspace.expireAt(ref), keyspace.dump(ref));
+      }
       offset[slot] = at;
       backlog.append(slot, frame);
       control.localOffset(slot, at);
@@ -1037,7 +1046,7 @@ public final class Replication implements SlotDataPlane, KeyspaceListener {
               ackDirty.set(slot);
             }
           }
-          case Frames.WRITE, Frames.DELETE -> {
+          case Frames.WRITE, Frames.STRING, Frames.DELETE -> {
             if (followState[slot] != LIVE || f.offset() <= offset[slot]) {
               continue;
             }
@@ -1047,7 +1056,14 @@ public final class Replication implements SlotDataPlane, KeyspaceListener {
             }
             byte[] k = f.key();
             try {
-              if (f.type() == Frames.WRITE) {
+              if (f.type() == Frames.STRING) {
+                byte[] v = f.payload();
+                if (f.expireAt() != Keyspace.NO_EXPIRY && f.expireAt() <= node.clock().currentTimeMillis()) {
+                  keyspace.delete(0, k, 0, k.length); // expired in transit, as RESTORE does
+                } else {
+                  keyspace.setString(0, k, 0, k.length, v, 0, v.length, f.expireAt(), false);
+                }
+              } else if (f.type() == Frames.WRITE) {
                 keyspace.restore(0, k, 0, k.length, f.payload(), 0, f.payload().length, f.expireAt(), true, -1, -1);
               } else {
                 keyspace.delete(0, k, 0, k.length);

@@ -23,12 +23,16 @@ class FramesTest {
     Frames.notPrimary(b, 12, -1);
     Frames.ping(b);
     b.writeBytes(Frames.write(1, 1, new byte[0], -1, new byte[0]));
+    byte[] v = Frames.keyed(Frames.STRING, 2, 3, "s".getBytes(StandardCharsets.UTF_8), -1, 2);
+    v[v.length - 2] = 'o';
+    v[v.length - 1] = 'k';
+    b.writeBytes(v);
     b.writeBytes("-NOAUTH Authentication required.\r\n".getBytes(StandardCharsets.US_ASCII));
     return b;
   }
 
   private static void check(List<Frames.Frame> f) {
-    assertThat(f).hasSize(11);
+    assertThat(f).hasSize(12);
     assertThat(f.get(0).type()).isEqualTo((byte) '+');
     assertThat(f.get(0).line()).isEqualTo("OK");
     Frames.Frame s = f.get(1);
@@ -57,8 +61,14 @@ class FramesTest {
     assertThat(f.get(8).type()).isEqualTo(Frames.PING);
     assertThat(f.get(9).key()).isEmpty();
     assertThat(f.get(9).payload()).isEmpty();
-    assertThat(f.get(10).type()).isEqualTo((byte) '-');
-    assertThat(f.get(10).line()).isEqualTo("NOAUTH Authentication required.");
+    Frames.Frame str = f.get(10);
+    assertThat(str.type()).isEqualTo(Frames.STRING);
+    assertThat(str.slot()).isEqualTo(2);
+    assertThat(str.offset()).isEqualTo(3);
+    assertThat(str.expireAt()).isEqualTo(-1);
+    assertThat(new String(str.payload(), StandardCharsets.UTF_8)).isEqualTo("ok");
+    assertThat(f.get(11).type()).isEqualTo((byte) '-');
+    assertThat(f.get(11).line()).isEqualTo("NOAUTH Authentication required.");
   }
 
   @Test
