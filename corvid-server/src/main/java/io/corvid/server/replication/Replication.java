@@ -172,6 +172,9 @@ public final class Replication implements SlotDataPlane, KeyspaceListener {
 
   @Override
   public void stop() {
+    if (stopped) {
+      return; // idempotent: the control plane and the server may both stop it
+    }
     stopped = true;
     lock.lock();
     try {
@@ -247,7 +250,14 @@ public final class Replication implements SlotDataPlane, KeyspaceListener {
 
   @Override
   public void topologyChanged(Topology previous, Topology current) {
-    // Roles arrive through slotRoleChanged; WAIT reads the replicas from control.topology().
+    // Roles arrive through slotRoleChanged; WAIT reads the replicas from control.topology(). Acks of
+    // nodes that left are forgotten (a node that comes back has a new id).
+    lock.lock();
+    try {
+      acked.keySet().removeIf(id -> !current.contains(id));
+    } finally {
+      lock.unlock();
+    }
   }
 
   private long newHistory() {
