@@ -2,6 +2,7 @@ package io.corvid.server;
 
 import io.corvid.common.Clock;
 import io.corvid.server.cluster.ClusterService;
+import io.corvid.server.cluster.SlotDataPlane;
 import io.corvid.server.config.MemoryUnits;
 import io.corvid.server.config.ServerConfig;
 import io.corvid.storage.Keyspace;
@@ -105,7 +106,7 @@ public final class CorvidServer {
     if (node.cluster() != null) {
       String firstBind = config.bind().split(" ")[0];
       cluster = new ClusterService(node, port, firstBind.startsWith("-") ? firstBind.substring(1) : firstBind);
-      cluster.dataPlane(node.replication());
+      cluster.setDataPlane(clusterDataPlane(node));
       try {
         cluster.start();
       } catch (InterruptedException e) {
@@ -128,7 +129,19 @@ public final class CorvidServer {
         config.maxmemoryPolicy().configName(), config.databases(), config.maxclients(), config.ioThreads(), transport.name());
   }
 
-  /** Stops the node; returns when it is stopped (or another thread already stopped it). */
+  /**
+   * The cluster's data plane: replication, slot migration and WAIT (io.corvid.server.replication),
+   * created with the node in cluster mode.
+   */
+  static SlotDataPlane clusterDataPlane(Node node) {
+    return node.replication();
+  }
+
+  /**
+   * Stops the node; returns when it is stopped (or another thread already stopped it). In
+   * cluster mode the node first leaves gracefully: its slots are handed over to the others and it
+   * waits for that at most {@code cluster-leave-timeout}, serving clients meanwhile.
+   */
   public void stop() {
     if (!stopping.compareAndSet(false, true)) {
       try {
@@ -140,9 +153,13 @@ public final class CorvidServer {
     }
     try {
       if (cluster != null) {
-        log.info("Leaving the cluster");
+        try {
+          cluster.leave(config.clusterLeaveTimeoutMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        log.info("Disconnecting from the cluster");
         cluster.stop();
-        node.replication().stop();
       }
       log.info("Stopping: closing listeners and {} client connection(s)", node.clients().size());
       for (Channel ch : listeners) {

@@ -44,7 +44,7 @@ public final class Dispatcher {
   Dispatcher(Node node) {
     this.node = node;
     this.lock = node.lock();
-    this.clusterRouter = node.cluster() == null ? null : new ClusterRouter(node.cluster(), node.commands().byName("exec"));
+    this.clusterRouter = node.cluster() == null ? null : new ClusterRouter(node.cluster(), node.keyspace(), node.commands().byName("exec"));
     this.replication = node.replication();
   }
 

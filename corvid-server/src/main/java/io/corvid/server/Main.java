@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "corvid", mixinStandardHelpOptions = true, version = "Corvid " + Node.VERSION,
     description = "Corvid: an in-memory cache that speaks the Redis protocol.",
-    subcommands = {Main.Server.class, Main.BackingStore.class})
+    subcommands = {Main.Server.class, Main.BackingStore.class, io.corvid.server.cluster.ClusterTool.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
@@ -74,6 +74,9 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--cluster-suspect-timeout", description = "ms a suspected node has to answer (default 500)") String clusterSuspectTimeout;
     @Option(names = "--cluster-announce-ip", description = "address given to other nodes and clients (default: first bind address)") String clusterAnnounceIp;
     @Option(names = "--repl-backlog-size", description = "replication backlog, all slots together (default 16mb)") String replBacklogSize;
+    @Option(names = "--cluster-minority-timeout", description = "ms a node cut off in a minority keeps taking writes (default 500)") String clusterMinorityTimeout;
+    @Option(names = "--cluster-minority-reads", description = "yes = a node in a minority still serves possibly stale reads (default no)") String clusterMinorityReads;
+    @Option(names = "--cluster-leave-timeout", description = "ms SHUTDOWN/SIGTERM wait for the slots to be handed over (default 30000)") String clusterLeaveTimeout;
 
     @Override
     public Integer call() throws Exception {
@@ -157,6 +160,9 @@ public final class Main implements Callable<Integer> {
       m.put("cluster-suspect-timeout", clusterSuspectTimeout);
       m.put("cluster-announce-ip", clusterAnnounceIp);
       m.put("repl-backlog-size", replBacklogSize);
+      m.put("cluster-minority-timeout", clusterMinorityTimeout);
+      m.put("cluster-minority-reads", clusterMinorityReads);
+      m.put("cluster-leave-timeout", clusterLeaveTimeout);
       return m;
     }
 

@@ -104,10 +104,13 @@ class RequestPathAllocationTest {
     config.setAtStartup("cluster-enabled", "yes");
     keyspace = Keyspace.create(config.storageConfig(), Clock.SYSTEM);
     Node node = new Node(config, keyspace, Clock.SYSTEM);
-    int[] primaries = new int[io.corvid.common.SlotHash.SLOT_COUNT];
-    node.cluster().publish(new io.corvid.server.cluster.SlotTable(1,
-        java.util.List.of(new io.corvid.server.cluster.ClusterMember("a".repeat(40), "127.0.0.1", 6379, 16379)), 0,
-        primaries, new int[io.corvid.common.SlotHash.SLOT_COUNT][]));
+    // A real cluster core, bootstrapped as a cluster of one, as the cluster service drives it.
+    io.corvid.cluster.NodeId id = io.corvid.cluster.NodeId.of("a".repeat(40));
+    io.corvid.cluster.ClusterNode core = new io.corvid.cluster.ClusterNode(io.corvid.cluster.ClusterConfig.defaults(),
+        new io.corvid.cluster.Member(id, "127.0.0.1", 6379, 16379), 1);
+    core.onViewChange(new io.corvid.cluster.View(1, java.util.List.of(id), false), System.nanoTime() / 1_000_000);
+    assertThat(core.topology().slotsOf(id)).hasSize(io.corvid.common.SlotHash.SLOT_COUNT);
+    node.cluster().install(core, io.corvid.server.cluster.SlotTable.of(core.topology(), id.hex()));
     channel = new EmbeddedChannel(new ClientConnection(node));
     channel.config().setAllocator(PooledByteBufAllocator.DEFAULT);
     assertAllocationFree(batch("SET", "key:2", "value-of-key-2"), "+OK\r\n".length());

@@ -23,9 +23,16 @@ import java.util.Map;
  * SlotTable}. On a node not in cluster mode each answers {@code ERR This instance has cluster
  * support disabled}, as Redis does.
  *
- * <p>Replicas hold no data yet (replication is not built), so they are reported as Redis reports
- * replicas that have not synced: {@code health loading} in CLUSTER SHARDS, left out of CLUSTER
- * SLOTS, and not listed in CLUSTER NODES, where every node is a master of its primary slots.
+ * <p>Epochs are the cluster core's: CLUSTER INFO's {@code cluster_current_epoch} and the config
+ * epoch in CLUSTER NODES are the epoch of the topology this node applied. CLUSTER INFO adds
+ * {@code cluster_migrating_slots} (slots of that topology being moved) and reports {@code
+ * cluster_state:fail} while this node is cut off in a minority.
+ *
+ * <p>Without a data plane replicas hold no data, so they are reported as Redis reports replicas
+ * that have not synced: {@code health loading} in CLUSTER SHARDS, left out of CLUSTER SLOTS; with
+ * one they are listed and {@code online}. A Corvid node is primary of some slots and replica of
+ * others, which CLUSTER NODES (one role per node) cannot say: there every node is a master of its
+ * primary slots.
  */
 public final class ClusterCommands {
   public static final String DISABLED = "ERR This instance has cluster support disabled";
@@ -112,7 +119,8 @@ public final class ClusterCommands {
         masters++;
       }
     }
-    String text = "cluster_state:" + (t.allSlotsServed() && t.self() != SlotTable.NO_NODE ? "ok" : "fail") + "\r\n"
+    boolean minority = state.core() != null && state.core().inMinority();
+    String text = "cluster_state:" + (t.allSlotsServed() && t.self() != SlotTable.NO_NODE && !minority ? "ok" : "fail") + "\r\n"
         + "cluster_slots_assigned:" + t.assignedSlots() + "\r\n"
         + "cluster_slots_ok:" + t.assignedSlots() + "\r\n"
         + "cluster_slots_pfail:0\r\n"
@@ -123,7 +131,8 @@ public final class ClusterCommands {
         + "cluster_my_epoch:" + t.epoch() + "\r\n"
         + "cluster_stats_messages_sent:" + state.messagesSent() + "\r\n"
         + "cluster_stats_messages_received:" + state.messagesReceived() + "\r\n"
-        + "total_cluster_links_buffer_limit_exceeded:0\r\n";
+        + "total_cluster_links_buffer_limit_exceeded:0\r\n"
+        + "cluster_migrating_slots:" + t.migrationCount() + "\r\n";
     RespWriter.verbatim(ctx.out(), ctx.resp(), text);
   }
 
@@ -169,7 +178,7 @@ public final class ClusterCommands {
     boolean resp3 = ctx.resp() == RespVersion.RESP3;
     byte[] reply = resp3 ? t.slotsReplyResp3 : t.slotsReplyResp2;
     if (reply == null) {
-      reply = encodeSlots(t, ctx.resp());
+      reply = encodeSlots(t, ctx.resp(), state.replicasServeData());
       if (resp3) {
         t.slotsReplyResp3 = reply;
       } else {
@@ -179,24 +188,31 @@ public final class ClusterCommands {
     ctx.out().writeBytes(reply);
   }
 
-  static byte[] encodeSlots(SlotTable t, RespVersion v) {
+  static byte[] encodeSlots(SlotTable t, RespVersion v, boolean withReplicas) {
     ByteBuf out = Unpooled.buffer();
     RespWriter.arrayHeader(out, t.ranges().size());
     for (SlotTable.Range r : t.ranges()) {
       // Replicas are left out while they hold no data, as Redis leaves out replicas not in sync.
-      RespWriter.arrayHeader(out, 3);
+      int[] replicas = withReplicas ? r.replicas() : new int[0];
+      RespWriter.arrayHeader(out, 3 + replicas.length);
       RespWriter.integer(out, r.start());
       RespWriter.integer(out, r.end());
-      ClusterMember m = t.member(r.primary());
-      RespWriter.arrayHeader(out, 4);
-      RespWriter.bulk(out, m.host());
-      RespWriter.integer(out, m.port());
-      RespWriter.bulk(out, m.nodeId());
-      RespWriter.mapHeader(out, v, 0);
+      slotsNode(out, v, t.member(r.primary()));
+      for (int rep : replicas) {
+        slotsNode(out, v, t.member(rep));
+      }
     }
     byte[] bytes = new byte[out.readableBytes()];
     out.readBytes(bytes);
     return bytes;
+  }
+
+  private static void slotsNode(ByteBuf out, RespVersion v, ClusterMember m) {
+    RespWriter.arrayHeader(out, 4);
+    RespWriter.bulk(out, m.host());
+    RespWriter.integer(out, m.port());
+    RespWriter.bulk(out, m.nodeId());
+    RespWriter.mapHeader(out, v, 0);
   }
 
   // ------------------------------------------------------------------ SHARDS
@@ -222,7 +238,7 @@ public final class ClusterCommands {
       ctx.replyArrayHeader(1 + first.replicas().length);
       shardNode(ctx, t.member(first.primary()), "master", "online");
       for (int rep : first.replicas()) {
-        shardNode(ctx, t.member(rep), "replica", "loading");
+        shardNode(ctx, t.member(rep), "replica", state.replicasServeData() ? "online" : "loading");
       }
     }
   }

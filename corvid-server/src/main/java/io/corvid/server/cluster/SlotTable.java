@@ -1,6 +1,7 @@
 package io.corvid.server.cluster;
 
 import io.corvid.cluster.Member;
+import io.corvid.cluster.Migration;
 import io.corvid.cluster.NodeId;
 import io.corvid.cluster.SlotRange;
 import io.corvid.cluster.Topology;
@@ -35,6 +36,11 @@ public final class SlotTable {
   private final long[] localReplica;
   private final List<Range> ranges;
   private final int assignedSlots;
+  /** Member index of the node each slot migrates to, or {@link #NO_NODE}. */
+  private final int[] migrationTo;
+  private final int migrationCount;
+  /** Bit per slot: a migration moves the primary to a node that is not an owner yet. */
+  private final long[] primaryMove = new long[SlotHash.SLOT_COUNT / 64];
   /**
    * Encoded CLUSTER SLOTS replies (RESP2, RESP3) and CLUSTER NODES text of this table, built on
    * first use under the node lock: with scattered slots they are hundreds of KB, too much to
@@ -50,6 +56,15 @@ public final class SlotTable {
    * @param self this node's member index, or {@link #NO_NODE} while it is not a member
    */
   public SlotTable(long epoch, List<ClusterMember> members, int self, int[] primaryBySlot, int[][] replicasBySlot) {
+    this(epoch, members, self, primaryBySlot, replicasBySlot, null, null);
+  }
+
+  /**
+   * @param migrationFrom member index of each slot's migration source (null when nothing migrates)
+   * @param migrationTo member index of each slot's migration target, or {@link #NO_NODE}
+   */
+  public SlotTable(long epoch, List<ClusterMember> members, int self, int[] primaryBySlot, int[][] replicasBySlot,
+      int[] migrationFrom, int[] migrationTo) {
     if (primaryBySlot.length != SlotHash.SLOT_COUNT || replicasBySlot.length != SlotHash.SLOT_COUNT) {
       throw new IllegalArgumentException("a slot table has " + SlotHash.SLOT_COUNT + " slots");
     }
@@ -82,6 +97,27 @@ public final class SlotTable {
     }
     this.ranges = List.copyOf(rs);
     this.assignedSlots = assigned;
+    this.migrationTo = new int[SlotHash.SLOT_COUNT];
+    Arrays.fill(this.migrationTo, NO_NODE);
+    int migrating = 0;
+    if (migrationTo != null) {
+      for (int slot = 0; slot < SlotHash.SLOT_COUNT; slot++) {
+        int to = migrationTo[slot];
+        this.migrationTo[slot] = to;
+        if (to != NO_NODE) {
+          migrating++;
+          boolean owner = primaryBySlot[slot] == to;
+          int[] reps = replicasBySlot[slot] == null ? new int[0] : replicasBySlot[slot];
+          for (int r : reps) {
+            owner |= r == to;
+          }
+          if (!owner && migrationFrom[slot] == primaryBySlot[slot]) {
+            primaryMove[slot >>> 6] |= 1L << slot;
+          }
+        }
+      }
+    }
+    this.migrationCount = migrating;
   }
 
   private static int[] replicasOrEmpty(int[] r) {
@@ -116,7 +152,19 @@ public final class SlotTable {
         replicas[slot] = reps;
       }
     }
-    return new SlotTable(topology.epoch(), members, self, primaries, replicas);
+    int[] migrationFrom = null;
+    int[] migrationTo = null;
+    if (topology.migrationCount() > 0) {
+      migrationFrom = new int[SlotHash.SLOT_COUNT];
+      migrationTo = new int[SlotHash.SLOT_COUNT];
+      Arrays.fill(migrationFrom, NO_NODE);
+      Arrays.fill(migrationTo, NO_NODE);
+      for (Migration m : topology.migrations()) {
+        migrationFrom[m.slot()] = index.get(m.from());
+        migrationTo[m.slot()] = index.get(m.to());
+      }
+    }
+    return new SlotTable(topology.epoch(), members, self, primaries, replicas, migrationFrom, migrationTo);
   }
 
   /** The table of a node that has not joined yet: no slots served, nobody known. */
@@ -140,6 +188,24 @@ public final class SlotTable {
   /** Member index of the slot's primary, or {@link #NO_NODE}. */
   public int primaryOf(int slot) {
     return primaryBySlot[slot];
+  }
+
+  /** Member index of the node the slot is migrating to, or {@link #NO_NODE}. */
+  public int migrationTo(int slot) {
+    return migrationTo[slot];
+  }
+
+  /** How many slots are migrating. */
+  public int migrationCount() {
+    return migrationCount;
+  }
+
+  /**
+   * Whether the slot's primary is moving to a node that holds no copy yet (the slot's primary
+   * answers -ASK for keys it does not have; the target serves them after ASKING).
+   */
+  public boolean isPrimaryMove(int slot) {
+    return (primaryMove[slot >>> 6] & (1L << slot)) != 0;
   }
 
   /** This node holds a replica of the slot. */

@@ -105,6 +105,19 @@ public final class ServerConfig {
   public static final long DEFAULT_REPL_BACKLOG_SIZE_BYTES = 16L * 1024 * 1024;
   /** Redis's minimum for repl-backlog-size. */
   public static final long MIN_REPL_BACKLOG_SIZE_BYTES = 16 * 1024;
+  /**
+   * A primary whose view holds no majority of the topology's members refuses writes
+   * (-CLUSTERDOWN) this long after that view arrived (corvid-cluster's minorityWriteTimeoutMillis).
+   */
+  public static final long DEFAULT_CLUSTER_MINORITY_TIMEOUT_MILLIS =
+      io.corvid.cluster.ClusterConfig.DEFAULT_MINORITY_WRITE_TIMEOUT_MILLIS;
+  /** Whether a node in a minority keeps serving (possibly stale) reads; Redis's cluster-allow-reads-when-down. */
+  public static final boolean DEFAULT_CLUSTER_MINORITY_READS = io.corvid.cluster.ClusterConfig.DEFAULT_MINORITY_READS;
+  /**
+   * SHUTDOWN, SIGTERM and {@code bin/corvid cluster leave} first hand this node's slots over and
+   * wait at most this long for the cluster to let it go; then it stops anyway.
+   */
+  public static final long DEFAULT_CLUSTER_LEAVE_TIMEOUT_MILLIS = 30_000;
 
   // ---------------------------------------------------------------- values
 
@@ -142,6 +155,9 @@ public final class ServerConfig {
   private volatile long clusterSuspectTimeout = DEFAULT_CLUSTER_SUSPECT_TIMEOUT_MILLIS;
   private volatile String clusterAnnounceIp = DEFAULT_CLUSTER_ANNOUNCE_IP;
   private volatile long replBacklogSize = DEFAULT_REPL_BACKLOG_SIZE_BYTES;
+  private volatile long clusterMinorityTimeout = DEFAULT_CLUSTER_MINORITY_TIMEOUT_MILLIS;
+  private volatile boolean clusterMinorityReads = DEFAULT_CLUSTER_MINORITY_READS;
+  private volatile long clusterLeaveTimeout = DEFAULT_CLUSTER_LEAVE_TIMEOUT_MILLIS;
 
   private final Map<String, Option> options = new LinkedHashMap<>();
   private final List<Consumer<String>> listeners = new ArrayList<>();
@@ -294,19 +310,33 @@ public final class ServerConfig {
     options.put(o.name, o);
   }
 
+  private static Boolean yesNo(String value) throws ConfigException {
+    return switch (value.trim().toLowerCase(Locale.ROOT)) {
+      case "yes" -> Boolean.TRUE;
+      case "no" -> Boolean.FALSE;
+      default -> throw new ConfigException("argument must be 'yes' or 'no'");
+    };
+  }
+
   private void addClusterOptions() {
     options.put("cluster-enabled", new Option("cluster-enabled",
         "yes = cluster mode (also on when cluster-seeds is set); a node with no seeds is a cluster of one", false) {
       @Override public String get() { return clusterEnabled ? "yes" : "no"; }
-      @Override Object parse(String value) throws ConfigException {
-        return switch (value.trim().toLowerCase(Locale.ROOT)) {
-          case "yes" -> Boolean.TRUE;
-          case "no" -> Boolean.FALSE;
-          default -> throw new ConfigException("argument must be 'yes' or 'no'");
-        };
-      }
+      @Override Object parse(String value) throws ConfigException { return yesNo(value); }
       @Override void apply(Object v) { clusterEnabled = (Boolean) v; }
     });
+    add(new IntOption("cluster-minority-timeout",
+        "milliseconds a node cut off in a minority keeps taking writes before it answers -CLUSTERDOWN", false,
+        0, 3_600_000, () -> clusterMinorityTimeout, v -> clusterMinorityTimeout = v));
+    options.put("cluster-minority-reads", new Option("cluster-minority-reads",
+        "yes = a node cut off in a minority still serves (possibly stale) reads; no = -CLUSTERDOWN", false) {
+      @Override public String get() { return clusterMinorityReads ? "yes" : "no"; }
+      @Override Object parse(String value) throws ConfigException { return yesNo(value); }
+      @Override void apply(Object v) { clusterMinorityReads = (Boolean) v; }
+    });
+    add(new IntOption("cluster-leave-timeout",
+        "milliseconds SHUTDOWN/SIGTERM wait for this node's slots to be handed over before stopping anyway", false,
+        0, 3_600_000, () -> clusterLeaveTimeout, v -> clusterLeaveTimeout = v));
     options.put("cluster-seeds", new Option("cluster-seeds",
         "other nodes' client addresses, host:port[@busport],...; the bus port is port + 10000 unless given", false) {
       @Override public String get() { return ClusterSeed.format(clusterSeeds); }
@@ -364,6 +394,9 @@ public final class ServerConfig {
   public long clusterSuspectTimeoutMillis() { return clusterSuspectTimeout; }
   public String clusterAnnounceIp() { return clusterAnnounceIp; }
   public long replBacklogSize() { return replBacklogSize; }
+  public long clusterMinorityTimeoutMillis() { return clusterMinorityTimeout; }
+  public boolean clusterMinorityReads() { return clusterMinorityReads; }
+  public long clusterLeaveTimeoutMillis() { return clusterLeaveTimeout; }
 
   public StorageConfig storageConfig() {
     StorageConfig d = StorageConfig.defaults();

@@ -33,11 +33,13 @@ public final class ClusterProcesses implements AutoCloseable {
   private static final int PORT_MIN = 20_000;
   private static final int PORT_MAX = 22_000;
   public static final Duration AGREEMENT_TIMEOUT = Duration.ofSeconds(90);
+  /** How long a node stopped with SIGTERM may take to hand its slots over (cluster-leave-timeout is 30 s). */
+  public static final Duration LEAVE_GRACE = Duration.ofSeconds(60);
   private static final Set<Integer> handedOut = new HashSet<>();
 
-  private final int[] ports;
+  private int[] ports;
   private final List<String> extraOptions;
-  private final ServerProcess[] nodes;
+  private ServerProcess[] nodes;
 
   private ClusterProcesses(int n, List<String> extraOptions) {
     this.ports = new int[n];
@@ -46,6 +48,16 @@ public final class ClusterProcesses implements AutoCloseable {
     }
     this.extraOptions = List.copyOf(extraOptions);
     this.nodes = new ServerProcess[n];
+  }
+
+  /** Starts one more node with every existing node as its seed; returns its index. */
+  public int addNode() {
+    int i = nodes.length;
+    ports = java.util.Arrays.copyOf(ports, i + 1);
+    nodes = java.util.Arrays.copyOf(nodes, i + 1);
+    ports[i] = freePortPair();
+    nodes[i] = launch(i);
+    return i;
   }
 
   /** Starts n nodes and waits until they agree on a topology of n nodes. */
@@ -118,8 +130,44 @@ public final class ClusterProcesses implements AutoCloseable {
     nodes[i].kill9();
   }
 
+  /** SIGTERM: the node leaves gracefully (hands its slots over) and exits; returns its exit code. */
   public int terminate(int i) throws InterruptedException {
-    return nodes[i].terminate();
+    return nodes[i].terminate(LEAVE_GRACE.toSeconds());
+  }
+
+  /** SIGSTOP: node i hangs (alive, answering nothing), as a node cut off by a partition. */
+  public void suspend(int i) throws Exception {
+    signal(i, "STOP");
+  }
+
+  /** SIGCONT: node i runs again after {@link #suspend}. */
+  public void resume(int i) throws Exception {
+    signal(i, "CONT");
+  }
+
+  private void signal(int i, String sig) throws Exception {
+    Process p = new ProcessBuilder("kill", "-" + sig, Long.toString(nodes[i].pid())).inheritIO().start();
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("kill -" + sig + " " + nodes[i].pid() + " failed");
+    }
+  }
+
+  /**
+   * The primary of each slot as node i's CLUSTER SLOTS says: the client port, or 0 for a slot
+   * nobody serves.
+   */
+  public int[] primaryPorts(int i) {
+    int[] owner = new int[io.corvid.common.SlotHash.SLOT_COUNT];
+    try (Jedis j = jedis(i)) {
+      for (Object range : j.clusterSlots()) {
+        List<?> r = (List<?>) range;
+        long port = (Long) ((List<?>) r.get(2)).get(1);
+        for (long s = (Long) r.get(0); s <= (Long) r.get(1); s++) {
+          owner[(int) s] = (int) port;
+        }
+      }
+    }
+    return owner;
   }
 
   /** Starts node i again on its ports, with every other node as its seed. */
@@ -162,8 +210,8 @@ public final class ClusterProcesses implements AutoCloseable {
   }
 
   /**
-   * Waits until every live node reports {@code expectedNodes} known nodes, state ok and the same
-   * epoch; returns that epoch.
+   * Waits until every live node reports {@code expectedNodes} known nodes, state ok, no slot
+   * migrating and the same epoch; returns that epoch.
    */
   public long awaitAgreement(int expectedNodes) {
     long[] epoch = new long[1];
@@ -180,7 +228,8 @@ public final class ClusterProcesses implements AutoCloseable {
           return false;
         }
         if (!"ok".equals(info.get("cluster_state"))
-            || !Integer.toString(expectedNodes).equals(info.get("cluster_known_nodes"))) {
+            || !Integer.toString(expectedNodes).equals(info.get("cluster_known_nodes"))
+            || !"0".equals(info.getOrDefault("cluster_migrating_slots", "0"))) {
           return false;
         }
         long e = Long.parseLong(info.get("cluster_current_epoch"));
@@ -230,6 +279,24 @@ public final class ClusterProcesses implements AutoCloseable {
         p.close();
       }
     }
+  }
+
+  /** A port p with p..p+n-1 and their bus ports (+10000) free on 127.0.0.1. */
+  public static synchronized int freeConsecutivePorts(int n) {
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      int p = ThreadLocalRandom.current().nextInt(PORT_MIN, PORT_MAX - n);
+      boolean ok = true;
+      for (int k = 0; k < n && ok; k++) {
+        ok = !handedOut.contains(p + k) && free(p + k) && free(p + k + 10_000);
+      }
+      if (ok) {
+        for (int k = 0; k < n; k++) {
+          handedOut.add(p + k);
+        }
+        return p;
+      }
+    }
+    throw new IllegalStateException("no " + n + " free consecutive ports in " + PORT_MIN + ".." + PORT_MAX);
   }
 
   /** A port p with p and p + 10000 (its cluster bus port) free on 127.0.0.1. */
