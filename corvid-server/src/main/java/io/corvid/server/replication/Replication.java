@@ -1221,15 +1221,24 @@ public final class Replication implements SlotDataPlane, KeyspaceListener {
 
   // =========================================================================== WAIT
 
-  /** Lock held. How many replicas acked every write this client made (to the slots it wrote). */
+  /**
+   * Lock held. How many replicas acked every write this client made, over the slots it wrote that
+   * this node is still primary of. A slot that moved away since (failover, migration) no longer
+   * counts: it was handed over with all its writes (a migration switches only once the new owner
+   * acked the last one), and this node hears no acks for it any more.
+   */
   int count(ClientWrites writes) {
     Topology t = control.topology();
+    int vacuous = Math.max(0, Math.min(t.replicaCount(), t.members().size() - 1));
     if (writes == null || writes.isEmpty()) {
-      return Math.max(0, Math.min(t.replicaCount(), t.members().size() - 1));
+      return vacuous;
     }
     int min = Integer.MAX_VALUE;
     for (int i = writes.first(); i >= 0; i = writes.next(i)) {
       int slot = writes.slotAt(i);
+      if (role[slot] != SlotRole.PRIMARY.ordinal()) {
+        continue;
+      }
       long off = writes.offsetAt(i);
       int n = 0;
       for (NodeId r : t.replicas(slot)) {
@@ -1243,7 +1252,7 @@ public final class Replication implements SlotDataPlane, KeyspaceListener {
         break;
       }
     }
-    return min;
+    return min == Integer.MAX_VALUE ? vacuous : min;
   }
 
   /** WAIT numreplicas timeout (lock held, on the client's event loop). */

@@ -42,6 +42,9 @@ class FailoverDataIT {
   static JedisCluster client(ClusterProcesses c, int seed) {
     GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
     pool.setMaxTotal(1);
+    // A borrow that finds the one connection taken (a slot-map refresh during a failover) fails
+    // instead of waiting for ever; the writer retries.
+    pool.setMaxWait(Duration.ofSeconds(2));
     return new JedisCluster(Set.of(new HostAndPort("127.0.0.1", c.port(seed))), 10_000, 10_000, 10, pool);
   }
 
@@ -87,8 +90,17 @@ class FailoverDataIT {
     int ackedBeforeKill = acknowledged.size();
     cluster.kill9(victim);
     cluster.awaitAgreement(2);
-    ClusterProcesses.await("writes acknowledged again after the kill", Duration.ofSeconds(60),
-        () -> acknowledged.size() > ackedBeforeKill + 500);
+    try {
+      ClusterProcesses.await("writes acknowledged again after the kill", Duration.ofSeconds(90),
+          () -> acknowledged.size() > ackedBeforeKill + 200);
+    } catch (AssertionError e) {
+      StringBuilder stack = new StringBuilder();
+      for (StackTraceElement f : writer.getStackTrace()) {
+        stack.append("\n  at ").append(f);
+      }
+      throw new AssertionError(e.getMessage() + "; " + writes.get() + " writes, " + acknowledged.size() + " acknowledged, "
+          + failures.get() + " failed; writer:" + stack + "\n" + cluster.outputs(), e);
+    }
     running.set(false);
     writer.join(30_000);
     assertThat(unexpected).isEmpty();
