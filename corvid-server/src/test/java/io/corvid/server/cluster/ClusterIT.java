@@ -265,7 +265,8 @@ class ClusterIT {
       for (Object range : slots) {
         List<?> r = (List<?>) range;
         slotCount += (int) ((Long) r.get(1) - (Long) r.get(0) + 1);
-        assertThat(r).hasSize(3); // start, end, primary: replicas hold no data yet, so none is listed
+        // start, end, primary, and the slot's one replica (replicas hold the data: replication/)
+        assertThat(r).hasSize(4);
       }
       assertThat(slotCount).isEqualTo(SlotHash.SLOT_COUNT);
       // A shard is the slots sharing one primary and the same replicas: with 3 nodes and one
@@ -358,7 +359,7 @@ class ClusterIT {
     try (RawClient c = new RawClient("127.0.0.1", cluster.port(0))) {
       RespValue.Array resp2 = (RespValue.Array) c.call("CLUSTER", "SLOTS");
       RespValue.Array range = (RespValue.Array) resp2.elements().get(0);
-      assertThat(range.elements()).hasSize(3);
+      assertThat(range.elements()).hasSize(4); // start, end, primary, its replica
       assertThat(range.elements().get(0)).isEqualTo(new RespValue.Int(0));
       RespValue.Array node = (RespValue.Array) range.elements().get(2);
       assertThat(node.elements()).hasSize(4);
