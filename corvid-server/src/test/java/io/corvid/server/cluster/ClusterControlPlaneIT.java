@@ -75,7 +75,6 @@ class ClusterControlPlaneIT {
     }
     long epochAfter = Long.parseLong(cluster.clusterInfo(0).get("cluster_current_epoch"));
     assertThat(epochAfter).isGreaterThan(epochBefore);
-    assertThat(cluster.clusterInfo(1).get("cluster_current_epoch")).isEqualTo(Long.toString(epochAfter));
 
     // Writes to the killed node's slots succeed again through a cluster client.
     try (JedisCluster jc = jedisCluster(0)) {
@@ -86,8 +85,9 @@ class ClusterControlPlaneIT {
         }
       }
     }
-    // Then the cluster re-creates the lost replicas and settles with two balanced nodes.
-    cluster.awaitAgreement(2);
+    // Then the cluster re-creates the lost replicas and the survivors settle on one newer epoch
+    // (decisions go on after the failover, so the two may differ for a moment before).
+    assertThat(cluster.awaitAgreement(2)).isGreaterThanOrEqualTo(epochAfter);
   }
 
   @Test

@@ -130,8 +130,7 @@ class ClusterFailureIT {
 
   /** Writes and reads a key in every 16th slot through a JedisCluster seeded with one live node. */
   private void assertEveryKeyReadableThroughJedisCluster(int seed, String prefix) {
-    // Generous timeouts: with rendezvous placement CLUSTER SLOTS lists thousands of ranges
-    // (about 780 KB for 3 nodes), which a loaded machine may take more than Jedis's default 2 s for.
+    // Generous timeouts: a loaded machine may take more than Jedis's default 2 s to answer.
     try (JedisCluster jc = new JedisCluster(Set.of(new HostAndPort("127.0.0.1", cluster.port(seed))), 10_000, 10_000, 5,
         new org.apache.commons.pool2.impl.GenericObjectPoolConfig<>())) {
       for (int s = 0; s < SlotHash.SLOT_COUNT; s += 16) {
