@@ -112,6 +112,8 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
   // CLIENT TRACKING (null until the connection first enables it; see Tracking)
   ClientTracking tracking;
+  /** Replication's per-connection state (the slot offsets of its writes, for WAIT); node lock. */
+  private Object replicationState;
 
   ClientConnection(Node node) {
     this.node = node;
@@ -635,6 +637,10 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
   }
 
   public String peer() { return peer; }
+  /** The Netty channel (replication streams its frames on it; WAIT schedules its timeout on its loop). */
+  public Channel channel() { return channel; }
+  public Object replicationState() { return replicationState; }
+  public void replicationState(Object state) { this.replicationState = state; }
   public String localAddress() { return local; }
   public long createdMillis() { return createdMillis; }
   public long lastInteractionMillis() { return lastInteractionMillis; }

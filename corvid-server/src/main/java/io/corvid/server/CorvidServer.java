@@ -130,11 +130,11 @@ public final class CorvidServer {
   }
 
   /**
-   * The cluster's data plane (replication, slot migration, WAIT), or {@link SlotDataPlane#NONE}
-   * while none is built: slots then change owner empty.
+   * The cluster's data plane: replication, slot migration and WAIT (io.corvid.server.replication),
+   * created with the node in cluster mode.
    */
   static SlotDataPlane clusterDataPlane(Node node) {
-    return SlotDataPlane.NONE;
+    return node.replication();
   }
 
   /**

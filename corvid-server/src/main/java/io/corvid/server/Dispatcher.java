@@ -38,11 +38,14 @@ public final class Dispatcher {
   private final ReentrantLock lock;
   /** Cluster mode only (null otherwise, so a standalone node pays one null check). */
   private final ClusterRouter clusterRouter;
+  /** Cluster mode only: turns each command's writes into replication entries. */
+  private final io.corvid.server.replication.Replication replication;
 
   Dispatcher(Node node) {
     this.node = node;
     this.lock = node.lock();
     this.clusterRouter = node.cluster() == null ? null : new ClusterRouter(node.cluster(), node.keyspace(), node.commands().byName("exec"));
+    this.replication = node.replication();
   }
 
   /** End of the previous command under the lock (System.nanoTime); the next one's start. */
@@ -58,6 +61,9 @@ public final class Dispatcher {
     // BCAST invalidations collected during the batch go out once, after its replies (Redis sends
     // them in beforeSleep, once per event-loop iteration).
     node.tracking().flushBroadcasts();
+    if (replication != null) {
+      replication.afterCommand(null); // writes made outside a command (a deferred reply's load)
+    }
     lock.unlock();
   }
 
@@ -171,6 +177,9 @@ public final class Dispatcher {
       node.errorReplies++;
       log.error("Command '{}' failed unexpectedly", spec.name(), e);
       RespWriter.error(rollback(c, out, replyStart), "ERR internal error in '" + spec.name() + "': " + e);
+    }
+    if (replication != null) {
+      replication.afterCommand(c);
     }
     if (tracked || tracking.active()) {
       tracking.afterCall(c, spec, r, tracked);

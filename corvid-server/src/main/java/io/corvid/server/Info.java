@@ -62,8 +62,14 @@ public final class Info {
         case "persistence" -> sb.append("# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:0\r\n"
             + "rdb_bgsave_in_progress:0\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n");
         case "stats" -> stats(node, sb);
-        case "replication" -> sb.append("# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_replid:")
-            .append(node.runId()).append("\r\nmaster_repl_offset:0\r\n");
+        case "replication" -> {
+          if (node.replication() != null) {
+            node.replication().info(sb);
+          } else {
+            sb.append("# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_replid:")
+                .append(node.runId()).append("\r\nmaster_repl_offset:0\r\n");
+          }
+        }
         case "cpu" -> cpu(sb);
         case "commandstats" -> commandStats(node, sb);
         case "cluster" -> sb.append("# Cluster\r\ncluster_enabled:").append(node.cluster() == null ? 0 : 1).append("\r\n");

@@ -73,6 +73,7 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--cluster-node-timeout", description = "ms without heartbeats before a node is suspected (default 3000)") String clusterNodeTimeout;
     @Option(names = "--cluster-suspect-timeout", description = "ms a suspected node has to answer (default 500)") String clusterSuspectTimeout;
     @Option(names = "--cluster-announce-ip", description = "address given to other nodes and clients (default: first bind address)") String clusterAnnounceIp;
+    @Option(names = "--repl-backlog-size", description = "replication backlog, all slots together (default 16mb)") String replBacklogSize;
     @Option(names = "--cluster-minority-timeout", description = "ms a node cut off in a minority keeps taking writes (default 500)") String clusterMinorityTimeout;
     @Option(names = "--cluster-minority-reads", description = "yes = a node in a minority still serves possibly stale reads (default no)") String clusterMinorityReads;
     @Option(names = "--cluster-leave-timeout", description = "ms SHUTDOWN/SIGTERM wait for the slots to be handed over (default 30000)") String clusterLeaveTimeout;
@@ -158,6 +159,7 @@ public final class Main implements Callable<Integer> {
       m.put("cluster-node-timeout", clusterNodeTimeout);
       m.put("cluster-suspect-timeout", clusterSuspectTimeout);
       m.put("cluster-announce-ip", clusterAnnounceIp);
+      m.put("repl-backlog-size", replBacklogSize);
       m.put("cluster-minority-timeout", clusterMinorityTimeout);
       m.put("cluster-minority-reads", clusterMinorityReads);
       m.put("cluster-leave-timeout", clusterLeaveTimeout);

@@ -63,6 +63,8 @@ public final class Node implements ServerContext {
   /** Backing stores (io.corvid.server.backing); null when none is configured. */
   private volatile io.corvid.server.backing.BackingStores backing;
   private volatile int boundPort;
+  /** Cluster mode only: the data plane (replication, WAIT); null otherwise. */
+  private final io.corvid.server.replication.Replication replication;
 
   public Node(ServerConfig config, Keyspace keyspace, Clock clock) {
     this.config = config;
@@ -70,13 +72,15 @@ public final class Node implements ServerContext {
     this.clock = clock;
     this.commands = CommandTable.load();
     this.cluster = config.clusterEnabled() ? new ClusterState() : null;
-    this.dispatcher = new Dispatcher(this);
+    this.replication = cluster != null ? new io.corvid.server.replication.Replication(this) : null;
+    this.dispatcher = new Dispatcher(this); // after replication: it keeps a reference
     this.startMillis = clock.currentTimeMillis();
     this.startNanos = clock.nanoTime();
     byte[] id = new byte[20];
     new SecureRandom().nextBytes(id);
     this.runId = HexFormat.of().formatHex(id);
-    keyspace.setListener(KeyspaceListeners.of(watches, tracking));
+    keyspace.setListener(replication == null ? KeyspaceListeners.of(watches, tracking)
+        : KeyspaceListeners.of(KeyspaceListeners.of(watches, tracking), replication));
     config.onChange(this::applyConfigChange);
   }
 
@@ -95,6 +99,11 @@ public final class Node implements ServerContext {
       case "maxmemory-policy" -> keyspace.setPolicy(config.maxmemoryPolicy());
       case "lfu-log-factor" -> keyspace.setLfuLogFactor(config.lfuLogFactor());
       case "lfu-decay-time" -> keyspace.setLfuDecayTimeMinutes(config.lfuDecayTimeMinutes());
+      case "repl-backlog-size" -> {
+        if (replication != null) {
+          replication.setBacklogSize(config.replBacklogSize());
+        }
+      }
       default -> { }
     }
   }
@@ -113,6 +122,8 @@ public final class Node implements ServerContext {
 
   /** The cluster's state as commands read it; null unless cluster mode. */
   public ClusterState cluster() { return cluster; }
+  /** The data plane (replication, WAIT); null unless cluster mode. */
+  public io.corvid.server.replication.Replication replication() { return replication; }
   public ServerConfig config() { return config; }
   public Keyspace keyspace() { return keyspace; }
   public Clock clock() { return clock; }

@@ -16,5 +16,6 @@ public final class CommandGroups {
     DumpCommands.register(registry);
     io.corvid.server.backing.BackingStoreCommands.register(registry);
     io.corvid.server.cluster.ClusterCommands.register(registry);
+    io.corvid.server.replication.ReplicationCommands.register(registry);
   }
 }

@@ -25,7 +25,7 @@ public final class CommandTable implements CommandRegistry {
   /** Group files, in the order COMMAND lists them. A file that is absent contributes nothing. */
   public static final List<String> GROUP_FILES = List.of(
       "connection.json", "server.json", "pubsub.json", "transactions.json", "string.json", "keys.json", "hash.json",
-      "dump.json", "backingstore.json", "cluster.json");
+      "dump.json", "backingstore.json", "cluster.json", "replication.json");
   private static final String RESOURCE_DIR = "/io/corvid/server/commands/";
 
   private final Map<String, CommandSpec> byName = new LinkedHashMap<>();

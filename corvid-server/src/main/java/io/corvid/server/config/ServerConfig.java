@@ -98,6 +98,14 @@ public final class ServerConfig {
   /** Address other nodes and clients use for this node; "" = the first bind address. */
   public static final String DEFAULT_CLUSTER_ANNOUNCE_IP = "";
   /**
+   * Replication backlog (cluster mode): the recent writes of every slot this node is primary of,
+   * kept so a follower that lags or reconnects continues instead of taking a snapshot of the slot.
+   * One bound for all slots together, on the heap (io.corvid.server.replication.Backlog).
+   */
+  public static final long DEFAULT_REPL_BACKLOG_SIZE_BYTES = 16L * 1024 * 1024;
+  /** Redis's minimum for repl-backlog-size. */
+  public static final long MIN_REPL_BACKLOG_SIZE_BYTES = 16 * 1024;
+  /**
    * A primary whose view holds no majority of the topology's members refuses writes
    * (-CLUSTERDOWN) this long after that view arrived (corvid-cluster's minorityWriteTimeoutMillis).
    */
@@ -146,6 +154,7 @@ public final class ServerConfig {
   private volatile long clusterNodeTimeout = DEFAULT_CLUSTER_NODE_TIMEOUT_MILLIS;
   private volatile long clusterSuspectTimeout = DEFAULT_CLUSTER_SUSPECT_TIMEOUT_MILLIS;
   private volatile String clusterAnnounceIp = DEFAULT_CLUSTER_ANNOUNCE_IP;
+  private volatile long replBacklogSize = DEFAULT_REPL_BACKLOG_SIZE_BYTES;
   private volatile long clusterMinorityTimeout = DEFAULT_CLUSTER_MINORITY_TIMEOUT_MILLIS;
   private volatile boolean clusterMinorityReads = DEFAULT_CLUSTER_MINORITY_READS;
   private volatile long clusterLeaveTimeout = DEFAULT_CLUSTER_LEAVE_TIMEOUT_MILLIS;
@@ -349,6 +358,8 @@ public final class ServerConfig {
       @Override Object parse(String value) { return value.trim(); }
       @Override void apply(Object v) { clusterAnnounceIp = (String) v; }
     });
+    add(new MemoryOption("repl-backlog-size", "recent writes kept for lagging or reconnecting replicas, all slots together",
+        true, MIN_REPL_BACKLOG_SIZE_BYTES, () -> replBacklogSize, v -> replBacklogSize = v));
   }
 
   // ---------------------------------------------------------------- accessors
@@ -382,6 +393,7 @@ public final class ServerConfig {
   public long clusterNodeTimeoutMillis() { return clusterNodeTimeout; }
   public long clusterSuspectTimeoutMillis() { return clusterSuspectTimeout; }
   public String clusterAnnounceIp() { return clusterAnnounceIp; }
+  public long replBacklogSize() { return replBacklogSize; }
   public long clusterMinorityTimeoutMillis() { return clusterMinorityTimeout; }
   public boolean clusterMinorityReads() { return clusterMinorityReads; }
   public long clusterLeaveTimeoutMillis() { return clusterLeaveTimeout; }

@@ -133,7 +133,8 @@ class ClusterIT {
         assertThat(jc.get(KEYS_BY_SLOT[s])).isEqualTo("v" + s);
       }
     }
-    // Each key landed on its slot's primary and nowhere else: a node's key count is its slot count.
+    // Each key landed on its slot's primary: a node's keys in its primary slots are its slot count
+    // (its other keys are the copies of the slots it replicates, replication/ReplicationIT).
     int[] owner = ownerPorts();
     Map<Integer, Integer> slotsPerPort = new HashMap<>();
     for (int port : owner) {
@@ -141,7 +142,16 @@ class ClusterIT {
     }
     for (int i = 0; i < 3; i++) {
       try (Jedis j = cluster.jedis(i)) {
-        assertThat(j.dbSize()).as("node %d", i).isEqualTo((long) slotsPerPort.get(cluster.port(i)));
+        redis.clients.jedis.Pipeline p = j.pipelined();
+        List<Response<Object>> counts = new ArrayList<>();
+        for (int s = 0; s < SlotHash.SLOT_COUNT; s++) {
+          if (owner[s] == cluster.port(i)) {
+            counts.add(p.sendCommand(redis.clients.jedis.Protocol.Command.CLUSTER, "COUNTKEYSINSLOT", Integer.toString(s)));
+          }
+        }
+        p.sync();
+        assertThat(counts.stream().mapToLong(r -> (Long) r.get()).sum()).as("node %d", i)
+            .isEqualTo((long) slotsPerPort.get(cluster.port(i)));
         assertThat(slotsPerPort.get(cluster.port(i))).isGreaterThan(SlotHash.SLOT_COUNT / 3 - 10);
         int someSlot = -1;
         for (int s = 0; s < owner.length; s++) {
@@ -255,7 +265,8 @@ class ClusterIT {
       for (Object range : slots) {
         List<?> r = (List<?>) range;
         slotCount += (int) ((Long) r.get(1) - (Long) r.get(0) + 1);
-        assertThat(r).hasSize(3); // start, end, primary: replicas hold no data yet, so none is listed
+        // start, end, primary, and the slot's one replica (replicas hold the data: replication/)
+        assertThat(r).hasSize(4);
       }
       assertThat(slotCount).isEqualTo(SlotHash.SLOT_COUNT);
       // A shard is the slots sharing one primary and the same replicas: with 3 nodes and one
@@ -348,7 +359,7 @@ class ClusterIT {
     try (RawClient c = new RawClient("127.0.0.1", cluster.port(0))) {
       RespValue.Array resp2 = (RespValue.Array) c.call("CLUSTER", "SLOTS");
       RespValue.Array range = (RespValue.Array) resp2.elements().get(0);
-      assertThat(range.elements()).hasSize(3);
+      assertThat(range.elements()).hasSize(4); // start, end, primary, its replica
       assertThat(range.elements().get(0)).isEqualTo(new RespValue.Int(0));
       RespValue.Array node = (RespValue.Array) range.elements().get(2);
       assertThat(node.elements()).hasSize(4);
