@@ -290,6 +290,7 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
       }
       parser.authRequired(!authenticated);
       if (out != null && out.readableBytes() >= OUT_FLUSH_THRESHOLD_BYTES) {
+        dispatcher.endGroup();
         flushOut();
         dispatcher.restartClock();
         if (!channel.isWritable()) {
