@@ -459,7 +459,14 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
 
   // ================================================================ pub/sub delivery
 
-  /** A published message for this subscriber; {@code encoded} is shared, this retains its own view. */
+  /**
+   * A published message or invalidation for this connection, from any thread (node lock held);
+   * {@code encoded} is shared, this retains its own view. It never overtakes a reply of this
+   * connection that was computed before it but is not written yet: while the connection holds its
+   * replies for a deferred one ({@link #deferReply}), the message joins them, after them. A
+   * tracking client that got {@code invalidate k} before an older GET k reply would cache the
+   * stale value for good.
+   */
   void deliver(ByteBuf encoded) {
     if (closed || channel == null) {
       return;
@@ -469,12 +476,39 @@ public final class ClientConnection extends ChannelInboundHandlerAdapter impleme
       out.writeBytes(encoded, encoded.readerIndex(), encoded.readableBytes());
       return;
     }
-    node.netOutputBytes.addAndGet(encoded.readableBytes());
-    channel.writeAndFlush(encoded.retainedDuplicate(), channel.voidPromise());
+    if (channel.eventLoop().inEventLoop()) {
+      deliverOnLoop(encoded);
+    } else {
+      ByteBuf message = encoded.retainedDuplicate();
+      try {
+        channel.eventLoop().execute(() -> {
+          try {
+            deliverOnLoop(message);
+          } finally {
+            message.release();
+          }
+        });
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        message.release(); // the event loop is shutting down with the server
+      }
+    }
     // Pub/sub messages go to subscribers (pubsub class); tracking invalidations may go to a
     // normal client, which keeps its own class's limits.
     OutputBufferLimits limits = node.config().clientOutputBufferLimit();
     checkOutputLimits(isPubSubClass() ? limits.pubsub() : limits.normal());
+  }
+
+  /** {@link #deliver} on the event loop, between batches: after held replies, else straight out. */
+  private void deliverOnLoop(ByteBuf encoded) {
+    if (closed) {
+      return;
+    }
+    if (awaitingDeferred > 0 || deferAtBatchEnd != null) {
+      out().writeBytes(encoded, encoded.readerIndex(), encoded.readableBytes()); // resumeDeferred flushes it
+      return;
+    }
+    node.netOutputBytes.addAndGet(encoded.readableBytes());
+    channel.writeAndFlush(encoded.retainedDuplicate(), channel.voidPromise());
   }
 
   // ================================================================ CommandContext
