@@ -2,10 +2,8 @@ package io.corvid.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.corvid.common.Clock;
 import io.corvid.server.command.CommandSpec;
 import io.corvid.server.config.ServerConfig;
-import io.corvid.storage.Keyspace;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -22,32 +20,24 @@ import org.junit.jupiter.api.Test;
  * {@code slowlog-log-slower-than 0} every command is.
  */
 class CommandTimingTest {
-  private Keyspace keyspace;
+  private EmbeddedNode embedded;
   private Node node;
   private EmbeddedChannel channel;
 
   @BeforeEach
   void setUp() {
-    ServerConfig config = new ServerConfig();
-    config.onChange(name -> { });
-    keyspace = Keyspace.create(config.storageConfig(), Clock.SYSTEM);
-    node = new Node(config, keyspace, Clock.SYSTEM);
-    channel = new EmbeddedChannel(new ClientConnection(node));
-    channel.config().setAllocator(PooledByteBufAllocator.DEFAULT);
+    embedded = new EmbeddedNode(new ServerConfig());
+    node = embedded.node;
+    channel = embedded.channel;
   }
 
   @AfterEach
   void tearDown() {
-    channel.finishAndReleaseAll();
-    keyspace.close();
+    embedded.close();
   }
 
   private static String request(String... command) {
-    StringBuilder one = new StringBuilder("*").append(command.length).append("\r\n");
-    for (String a : command) {
-      one.append('$').append(a.length()).append("\r\n").append(a).append("\r\n");
-    }
-    return one.toString();
+    return EmbeddedNode.request(command);
   }
 
   /** Sends one read's worth of pipelined requests and returns the reply bytes. */

@@ -84,6 +84,21 @@ class DeliveryOrderTest {
     return node.clients().values().iterator().next();
   }
 
+  /** {@code >2 invalidate [k]}. */
+  private static final String PUSH = ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n";
+
+  /** What Tracking does for another connection's change: deliver, node lock held, from a thread not the connection's. */
+  private void deliverFromThisThread(ClientConnection c, String message) {
+    ByteBuf b = Unpooled.copiedBuffer(message, StandardCharsets.US_ASCII);
+    node.lock().lock();
+    try {
+      c.deliver(b);
+    } finally {
+      node.lock().unlock();
+      b.release();
+    }
+  }
+
   private void awaitReceived(String expected) throws InterruptedException {
     long deadline = System.currentTimeMillis() + 10_000;
     while (received.length() < expected.length() && System.currentTimeMillis() < deadline) {
@@ -109,33 +124,19 @@ class DeliveryOrderTest {
     };
     serverSide.eventLoop().submit(heldReply).sync();
     // Another thread (another connection's SET, or the cron) delivers an invalidation.
-    ByteBuf push = Unpooled.copiedBuffer(">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n", StandardCharsets.US_ASCII);
-    node.lock().lock();
-    try {
-      c.deliver(push);
-    } finally {
-      node.lock().unlock();
-      push.release();
-    }
+    deliverFromThisThread(c, PUSH);
     serverSide.eventLoop().submit(() -> { }).sync(); // the delivery task has run
     Thread.sleep(100);
     assertThat(received.toString()).as("nothing overtakes the held reply").isEmpty();
     c.resumeDeferred(conn -> conn.out().writeBytes("+OK\r\n".getBytes(StandardCharsets.US_ASCII)));
     // the held reply, then the message, then the deferred reply completed after it
-    awaitReceived("$2\r\nv1\r\n>2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n+OK\r\n");
+    awaitReceived("$2\r\nv1\r\n" + PUSH + "+OK\r\n");
   }
 
   @Test
   void withNothingHeldAMessageFromAnotherThreadGoesOutAtOnce() throws Exception {
     ClientConnection c = connection();
-    ByteBuf push = Unpooled.copiedBuffer(">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n", StandardCharsets.US_ASCII);
-    node.lock().lock();
-    try {
-      c.deliver(push);
-    } finally {
-      node.lock().unlock();
-      push.release();
-    }
-    awaitReceived(">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n");
+    deliverFromThisThread(c, PUSH);
+    awaitReceived(PUSH);
   }
 }
