@@ -44,6 +44,11 @@ public final class Request {
     return lengths[i];
   }
 
+  /** Bytes the request occupies in the arena (its arguments, or the raw request when parsed whole). */
+  public int arenaBytes() {
+    return arenaUsed;
+  }
+
   /** True when the command came as an inline (telnet-style) line rather than a RESP array. */
   public boolean isInline() {
     return inline;

@@ -71,6 +71,30 @@ class RespWriterTest {
     })).isEqualTo("$2\r\nhi\r\n");
   }
 
+  /** The header is written in whole ints and shorts for lengths below 1000: every digit count, both ends. */
+  @Test
+  void bulkHeadersOfEveryDigitCount() {
+    for (int len : new int[] {0, 1, 9, 10, 11, 42, 99, 100, 101, 500, 999, 1000, 1001, 65_536, 999_999_999,
+        Integer.MAX_VALUE}) {
+      assertThat(written(o -> RespWriter.bulkHeader(o, len))).isEqualTo("$" + len + "\r\n");
+    }
+    // after other bytes, at an unaligned index, in a direct buffer too
+    ByteBuf direct = io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer(2);
+    try {
+      direct.writeByte('x');
+      RespWriter.bulkHeader(direct, 7);
+      RespWriter.bulkHeader(direct, 73);
+      RespWriter.bulkHeader(direct, 734);
+      RespWriter.ok(direct);
+      RespWriter.nullBulk(direct, RESP2);
+      RespWriter.nullBulk(direct, RESP3);
+      RespWriter.crlf(direct);
+      assertThat(direct.toString(StandardCharsets.ISO_8859_1)).isEqualTo("x$7\r\n$73\r\n$734\r\n+OK\r\n$-1\r\n_\r\n\r\n");
+    } finally {
+      direct.release();
+    }
+  }
+
   @Test
   void nulls() {
     assertThat(written(o -> RespWriter.nullBulk(o, RESP2))).isEqualTo("$-1\r\n");

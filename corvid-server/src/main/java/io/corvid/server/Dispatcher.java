@@ -28,6 +28,21 @@ import org.slf4j.LoggerFactory;
  * the end of the previous command of the batch ({@link #clockNanos}, reset when the lock is
  * taken) to its own end, so it also counts the parsing of its request, a few hundred
  * nanoseconds. Clock reads are system calls' worth of time on some virtual machines.
+ *
+ * <h2>Fast commands are timed as a group</h2>
+ * Even one clock read per command was 4% of the event loop on pipelined GETs. So consecutive
+ * commands of a batch that Redis flags {@code fast} (GET, SET, INCR, HGET, ...) with a request
+ * and a reply of at most {@link #GROUP_MAX_BYTES} each are timed together: one clock read when
+ * the group ends (at the end of the batch, before a command timed on its own, before a mid-batch
+ * flush, or after {@link #GROUP_MAX_COMMANDS} commands), and the group's microseconds are shared
+ * out evenly over its commands' commandstats (the sum is exact; before, each command's own
+ * sub-microsecond time was truncated to 0). Any other command, any command run by EXEC or a
+ * resumed deferred reply, and every command while {@code slowlog-log-slower-than} is 0 are timed
+ * alone as before. A fast command whose reply turns out bigger ends the group and is timed from
+ * the group's start. The one thing given up: a group of small fast commands slower in total than
+ * {@code slowlog-log-slower-than} (a stall such as a GC pause, since each of them is O(1) on
+ * small data) leaves no slow log entry, where a command-by-command clock would have blamed
+ * whichever command the stall hit.
  */
 public final class Dispatcher {
   private static final Logger log = LoggerFactory.getLogger("corvid");
@@ -51,6 +66,14 @@ public final class Dispatcher {
   /** End of the previous command under the lock (System.nanoTime); the next one's start. */
   private long clockNanos;
 
+  /** Most commands timed as one group. */
+  static final int GROUP_MAX_COMMANDS = 16;
+  /** Requests and replies larger than this are timed on their own (their size can make them slow). */
+  static final int GROUP_MAX_BYTES = 16 * 1024;
+  /** The commands of the current group, since {@link #clockNanos}; their time is not recorded yet. */
+  private final CommandSpec[] group = new CommandSpec[GROUP_MAX_COMMANDS];
+  private int groupSize;
+
   /** Takes the node lock for a batch of {@link #dispatchLocked} calls; release with {@link #unlock}. */
   void lock() {
     lock.lock();
@@ -58,6 +81,7 @@ public final class Dispatcher {
   }
 
   void unlock() {
+    endGroup();
     // BCAST invalidations collected during the batch go out once, after its replies (Redis sends
     // them in beforeSleep, once per event-loop iteration).
     node.tracking().flushBroadcasts();
@@ -65,6 +89,30 @@ public final class Dispatcher {
       replication.afterCommand(null); // writes made outside a command (a deferred reply's load)
     }
     lock.unlock();
+  }
+
+  /**
+   * Ends the current group of fast commands (lock held): reads the clock once and shares the
+   * group's time out over its commands.
+   */
+  void endGroup() {
+    if (groupSize > 0) {
+      long now = System.nanoTime();
+      shareOut((now - clockNanos) / 1000);
+      clockNanos = now;
+    }
+  }
+
+  /** Adds {@code micros} to the group's commands' commandstats, evenly (the sum is exact), and empties it. */
+  private void shareOut(long micros) {
+    int n = groupSize;
+    long each = micros / n;
+    long rest = micros - each * n;
+    for (int i = 0; i < n; i++) {
+      group[i].addMicros(i < rest ? each + 1 : each);
+      group[i] = null;
+    }
+    groupSize = 0;
   }
 
   /** Restarts the command clock (lock held), after work that is no command's, such as a flush. */
@@ -149,17 +197,68 @@ public final class Dispatcher {
       reject(c, spec, Errors.OOM);
       return;
     }
-    call(c, spec, r);
+    long slower = node.config().slowlogLogSlowerThanMicros();
+    if (slower != 0 && spec.has(CommandSpec.FLAG_FAST) && r.arenaBytes() <= GROUP_MAX_BYTES) {
+      callGrouped(c, spec, r, slower);
+    } else {
+      call(c, spec, r);
+    }
   }
 
-  /** Runs one command (lock held): used for direct calls and for each command of EXEC. */
+  /** Runs a fast command as part of the current group ({@link #endGroup}). */
+  private void callGrouped(ClientConnection c, CommandSpec spec, Request r, long slower) {
+    c.setCurrent(r, spec);
+    ByteBuf out = c.out();
+    int replyStart = out.writerIndex();
+    boolean failed = execute(c, spec, r, out, replyStart);
+    spec.recordCall(0, failed);
+    node.commandsProcessed++;
+    if (c.out() == out && out.writerIndex() - replyStart <= GROUP_MAX_BYTES) {
+      group[groupSize++] = spec;
+      if (groupSize == GROUP_MAX_COMMANDS) {
+        endGroup();
+      }
+      return;
+    }
+    // A big reply: the group ends here, and this command takes the group's time (the others
+    // were small), so the slow log can see it.
+    long end = System.nanoTime();
+    long micros = (end - clockNanos) / 1000;
+    if (groupSize > 0) {
+      shareOut(0);
+    }
+    spec.addMicros(micros);
+    clockNanos = end;
+    slowLog(c, spec, r, micros, slower);
+  }
+
+  /** Runs one command (lock held), timed on its own: used for direct calls and for each command of EXEC. */
   public void call(ClientConnection c, CommandSpec spec, Request r) {
+    endGroup();
     c.setCurrent(r, spec);
     // A command that fails after writing part of its reply must not leave half a reply behind:
     // the error replaces whatever it wrote.
     ByteBuf out = c.out();
     int replyStart = out.writerIndex();
     long start = clockNanos;
+    boolean failed = execute(c, spec, r, out, replyStart);
+    long end = System.nanoTime();
+    clockNanos = end;
+    long micros = (end - start) / 1000;
+    spec.recordCall(micros, failed);
+    node.commandsProcessed++;
+    slowLog(c, spec, r, micros, node.config().slowlogLogSlowerThanMicros());
+  }
+
+  private void slowLog(ClientConnection c, CommandSpec spec, Request r, long micros, long slower) {
+    if (slower >= 0 && micros >= slower && !spec.name().equals("exec")) {
+      node.slowLog().add(r, node.clock().currentTimeMillis() / 1000, micros, c.peer(), c.clientName(),
+          node.config().slowlogMaxLen());
+    }
+  }
+
+  /** Executes the command with CLIENT TRACKING's bookkeeping around it; true when it failed. */
+  private boolean execute(ClientConnection c, CommandSpec spec, Request r, ByteBuf out, int replyStart) {
     boolean failed = false;
     Tracking tracking = node.tracking();
     boolean tracked = tracking.active();
@@ -184,16 +283,7 @@ public final class Dispatcher {
     if (tracked || tracking.active()) {
       tracking.afterCall(c, spec, r, tracked);
     }
-    long end = System.nanoTime();
-    clockNanos = end;
-    long micros = (end - start) / 1000;
-    spec.recordCall(micros, failed);
-    node.commandsProcessed++;
-    long slower = node.config().slowlogLogSlowerThanMicros();
-    if (slower >= 0 && micros >= slower && !spec.name().equals("exec")) {
-      node.slowLog().add(r, node.clock().currentTimeMillis() / 1000, micros, c.peer(), c.clientName(),
-          node.config().slowlogMaxLen());
-    }
+    return failed;
   }
 
   private static ByteBuf rollback(ClientConnection c, ByteBuf out, int replyStart) {

@@ -16,6 +16,8 @@ import org.slf4j.LoggerFactory;
  *       between slices. While slices come back full (many keys are due) it keeps going, up to
  *       {@link #EXPIRE_CPU_PERCENT} of the tick, like Redis's ACTIVE_EXPIRE_CYCLE_SLOW; a backlog
  *       of a million due keys is cleared within seconds.
+ *   <li>The keyspace's access clock ({@link Keyspace#refreshAccessClock}), so reads stamp entries
+ *       without reading the clock.
  *   <li>CLIENT TRACKING: the invalidation table is brought back under tracking-table-max-keys
  *       (bounded work per tick), and BCAST invalidations for keys that expired are sent.
  *   <li>Client checks: idle timeout and output-buffer soft limits (which must fire even when no
@@ -82,6 +84,9 @@ final class ServerCron {
       int removed;
       node.lock().lock();
       try {
+        if (total == 0) {
+          node.keyspace().refreshAccessClock(); // Redis's LRU clock, refreshed at hz
+        }
         removed = node.keyspace().activeExpireCycle(EXPIRE_KEYS_PER_SLICE);
         node.tracking().flushBroadcasts();
       } finally {

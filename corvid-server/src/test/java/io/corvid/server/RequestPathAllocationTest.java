@@ -2,9 +2,7 @@ package io.corvid.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.corvid.common.Clock;
 import io.corvid.server.config.ServerConfig;
-import io.corvid.storage.Keyspace;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -27,24 +25,24 @@ class RequestPathAllocationTest {
   /** Allowed heap bytes per request, for the per-batch overhead spread over the batch. */
   private static final double MAX_BYTES_PER_REQUEST = 8;
 
-  private Keyspace keyspace;
+  private EmbeddedNode embedded;
   private Node node;
   private EmbeddedChannel channel;
 
   @BeforeEach
   void setUp() {
-    ServerConfig config = new ServerConfig();
-    config.onChange(name -> { });
-    keyspace = Keyspace.create(config.storageConfig(), Clock.SYSTEM);
-    node = new Node(config, keyspace, Clock.SYSTEM);
-    channel = new EmbeddedChannel(new ClientConnection(node));
-    channel.config().setAllocator(PooledByteBufAllocator.DEFAULT);
+    use(new EmbeddedNode(new ServerConfig()));
+  }
+
+  private void use(EmbeddedNode e) {
+    embedded = e;
+    node = e.node;
+    channel = e.channel;
   }
 
   @AfterEach
   void tearDown() {
-    channel.finishAndReleaseAll();
-    keyspace.close();
+    embedded.close();
   }
 
   /** One pipelined batch of {@link #REQUESTS_PER_BATCH} copies of a command, as bytes. */
@@ -53,11 +51,7 @@ class RequestPathAllocationTest {
   }
 
   private static String request(String... command) {
-    StringBuilder one = new StringBuilder("*").append(command.length).append("\r\n");
-    for (String a : command) {
-      one.append('$').append(a.length()).append("\r\n").append(a).append("\r\n");
-    }
-    return one.toString();
+    return EmbeddedNode.request(command);
   }
 
   /** Feeds batches as a socket read would: in a pooled direct buffer, like the transport's. */
@@ -102,8 +96,7 @@ class RequestPathAllocationTest {
     tearDown();
     ServerConfig config = new ServerConfig();
     config.setAtStartup("cluster-enabled", "yes");
-    keyspace = Keyspace.create(config.storageConfig(), Clock.SYSTEM);
-    Node node = new Node(config, keyspace, Clock.SYSTEM);
+    use(new EmbeddedNode(config));
     // A real cluster core, bootstrapped as a cluster of one, as the cluster service drives it.
     io.corvid.cluster.NodeId id = io.corvid.cluster.NodeId.of("a".repeat(40));
     io.corvid.cluster.ClusterNode core = new io.corvid.cluster.ClusterNode(io.corvid.cluster.ClusterConfig.defaults(),
@@ -111,8 +104,6 @@ class RequestPathAllocationTest {
     core.onViewChange(new io.corvid.cluster.View(1, java.util.List.of(id), false), System.nanoTime() / 1_000_000);
     assertThat(core.topology().slotsOf(id)).hasSize(io.corvid.common.SlotHash.SLOT_COUNT);
     node.cluster().install(core, io.corvid.server.cluster.SlotTable.of(core.topology(), id.hex()));
-    channel = new EmbeddedChannel(new ClientConnection(node));
-    channel.config().setAllocator(PooledByteBufAllocator.DEFAULT);
     assertAllocationFree(batch("SET", "key:2", "value-of-key-2"), "+OK\r\n".length());
     assertAllocationFree(batch("GET", "key:2"), "$14\r\nvalue-of-key-2\r\n".length());
   }

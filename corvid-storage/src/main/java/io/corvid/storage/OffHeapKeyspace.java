@@ -382,8 +382,19 @@ final class OffHeapKeyspace implements Keyspace {
     return a + HEADER_BYTES + keyLength(a);
   }
 
+  /** Access-time second for stamps, or {@link #ACCESS_CLOCK_UNCACHED}: see {@link #refreshAccessClock}. */
+  private int cachedNowSeconds = ACCESS_CLOCK_UNCACHED;
+  private static final int ACCESS_CLOCK_UNCACHED = Integer.MIN_VALUE;
+
+  @Override
+  public void refreshAccessClock() {
+    cachedNowSeconds = (int) ((clock.currentTimeMillis() - startMillis) / 1000);
+  }
+
+  /** Seconds since this keyspace started, for access stamps (cached once the server refreshes it). */
   private int nowSeconds() {
-    return (int) ((clock.currentTimeMillis() - startMillis) / 1000);
+    int cached = cachedNowSeconds;
+    return cached != ACCESS_CLOCK_UNCACHED ? cached : (int) ((clock.currentTimeMillis() - startMillis) / 1000);
   }
 
   private long weightOf(int node, long a) {

@@ -83,6 +83,26 @@ class ListenerTest {
   }
 
   @Test
+  void accessesStampTheCachedSecondOnceTheAccessClockIsRefreshed() {
+    set(0, "a", Keyspace.NO_EXPIRY);
+    ks.refreshAccessClock(); // second 0, cached
+    clock.advanceMillis(5_000);
+    long ref = ks.lookup(0, b("a"), 0, 1, 0);
+    // the access was stamped with the cached second 0, not the clock's second 5
+    assertThat(ks.idleMillis(ref)).isEqualTo(5_000);
+    ks.refreshAccessClock(); // second 5
+    clock.advanceMillis(2_000);
+    assertThat(ks.idleMillis(ref)).isEqualTo(7_000);
+    ks.lookup(0, b("a"), 0, 1, 0);
+    assertThat(ks.idleMillis(ref)).isEqualTo(2_000);
+    ks.lookup(0, b("a"), 0, 1, Keyspace.LOOKUP_NOTOUCH);
+    ks.refreshAccessClock();
+    ks.lookup(0, b("a"), 0, 1, 0);
+    assertThat(ks.idleMillis(ref)).isZero();
+    ks.close();
+  }
+
+  @Test
   void idleTimeAndMemoryUsageAreReported() {
     set(0, "a", Keyspace.NO_EXPIRY);
     clock.advanceMillis(5_000);

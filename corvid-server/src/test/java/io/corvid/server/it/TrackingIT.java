@@ -432,13 +432,20 @@ class TrackingIT {
             }
           }
         }
-        // before each command (and on each cron tick) the table is cut back to the limit; the
-        // last GET may have left it one over, which INFO (a command too) removes first
-        assertThat(invalidated.size()).isBetween(reads - 11, reads - 10);
+        // Before each command (and on each cron tick) the table is cut back to the limit; the
+        // last GET may have left it one over, which INFO (a command too) removes first. So once
+        // INFO has run, exactly reads - 10 keys have been invalidated, each once.
         assertThat(info(b, "tracking_total_keys")).isEqualTo("10");
+        // Count only after reading them all: the pushes read before the last GET's reply can be
+        // one short. An eviction the cron thread makes between two GETs reaches this connection
+        // as a task on its event loop, which may run after the next GET's reply is written, so
+        // the push read before that reply was counted in the next iteration, and none follows the
+        // last one (38 instead of 39 in a CI run; 7 of 30 runs with hz 500).
         while (invalidated.size() < reads - 10) {
           RespValue push = a.read();
-          invalidated.add(text(((RespValue.Array) ((RespValue.Push) push).elements().get(1)).elements().get(0)));
+          RespValue.Array keys = (RespValue.Array) ((RespValue.Push) push).elements().get(1);
+          assertThat(keys.elements()).hasSize(1);
+          assertThat(invalidated.add(text(keys.elements().get(0)))).as("invalidated once").isTrue();
         }
         // the keys still tracked are exactly those not invalidated
         for (int i = 0; i < reads; i++) {
