@@ -132,6 +132,15 @@ final class Versions implements AutoCloseable {
 
   @Override
   public void close() {
+    // Let a raise in flight finish: it writes the ceiling's temporary file and renames it, and the
+    // directory may be removed or reused as soon as this returns.
     raiser.shutdown();
+    try {
+      if (!raiser.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        log.warn("Backing-store versions: raising the ceiling in {} did not finish within 10 s", file);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
